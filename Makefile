@@ -1,0 +1,44 @@
+# redwire — two commands: `make run` and `make test`.
+# Both install any missing Debian packages first (idempotent, silent when
+# nothing is missing), then configure and build into build/ with both cores.
+
+BUILD     ?= build
+JOBS      ?= 2
+CONFIG    ?= feeds
+STATE     ?= .state
+LISTEN    ?= 127.0.0.1:8080
+GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
+
+PACKAGES := g++ cmake ninja-build pkg-config make \
+  libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
+  libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
+  libutf8proc-dev zlib1g-dev libsystemd-dev
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: all deps build run test clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Configure once; later builds let CMake re-run itself when lists change.
+build: deps
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@mkdir -p $(STATE)
+	$(BUILD)/redwire run --config $(CONFIG) --state $(STATE) --listen $(LISTEN)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

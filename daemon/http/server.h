@@ -1,0 +1,68 @@
+// http: a small HTTP/1.1 server on an asio io_context. A fixed route table
+// lives in the handler; the server never maps paths to files. Every
+// connection has a deadline, and request line, headers and count are capped.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "model/result.h"
+
+namespace redwire::http {
+
+struct Request {
+  std::string method;   // "GET", "HEAD", ...
+  std::string target;   // as sent: "/topics/x.atom?y=1"
+  std::string path;     // target without the query, percent-decoded
+  std::string query;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string header(const std::string& lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::map<std::string, std::string> headers;  // extra headers
+  std::string body;
+};
+
+struct Limits {
+  std::size_t max_request_bytes = 16 * 1024;  // request line + headers
+  std::size_t max_connections = 256;
+  std::chrono::seconds request_timeout{10};   // to receive a whole request
+  std::chrono::seconds idle_timeout{30};      // keep-alive wait between requests
+  std::chrono::seconds write_timeout{30};     // to send one whole response
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// Accepts on `endpoint` once Start succeeds. Non-GET/HEAD requests get 405
+// before the handler runs; HEAD gets the GET response without its body.
+class Server {
+ public:
+  Server(asio::io_context& io, Handler handler, Limits limits = {});
+  // Closes everything; call it on the loop's thread or after the loop stops.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; "127.0.0.1:8080" or "[::1]:8080". Port 0 picks one.
+  Status Start(const std::string& listen);
+  // The bound port (after Start).
+  unsigned short port() const;
+  // Stops accepting and closes every connection. Safe from any thread: the
+  // work runs on the io_context (at once when called from its thread).
+  void Stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace redwire::http

@@ -1,0 +1,46 @@
+// parse: bytes of a feed -> ParsedFeed in the item model. Pure functions of
+// their inputs: no I/O, no clock (the caller passes `now`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/item.h"
+#include "model/result.h"
+
+namespace redwire::parse {
+
+struct Context {
+  std::string source_id;
+  std::string base_url;      // the final URL after redirects: resolves relative links
+  std::string content_type;  // the HTTP Content-Type, may carry a charset
+  UnixTime now = 0;          // first-seen time for items without a usable date
+};
+
+// Parses RSS 2.0 (and 0.9x) or Atom 1.0. Every item comes out normalised:
+// stable id, absolute and canonical links, UTC dates, sanitised HTML with its
+// plain text, fields capped. Fails only when no feed can be found at all
+// (empty body, HTML page, not XML), with a reason.
+Result<ParsedFeed> ParseFeed(std::string_view body, const Context& context);
+
+// RFC 822/1123 and RFC 3339 dates, with common breakages. nullopt when unusable.
+std::optional<UnixTime> ParseDate(std::string_view text);
+
+// Lower-cased scheme and host, no fragment, no default port, no utm_* /
+// fbclid / gclid parameters. Returns the input unchanged if it is not a URL.
+std::string CanonicalUrl(std::string_view url);
+
+// Resolves `ref` against the absolute `base` (RFC 3986 section 5).
+std::string ResolveUrl(std::string_view base, std::string_view ref);
+
+// Allowlist HTML sanitiser: keeps safe formatting elements and attributes,
+// drops script/style/iframe/object/embed/form (script and style with their
+// content), every on* and style attribute, and any URL whose scheme is not
+// http, https or mailto. Relative URLs are made absolute against `base`.
+std::string SanitizeHtml(std::string_view html, std::string_view base_url);
+
+// Plain text of an HTML fragment, whitespace collapsed, entities decoded.
+std::string HtmlToText(std::string_view html);
+
+}  // namespace redwire::parse

@@ -1,0 +1,265 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include <pugixml.hpp>
+
+#include "daemon/publish/publish.h"
+
+using redwire::Enclosure;
+using redwire::publish::FeedInfo;
+using redwire::publish::IndexSource;
+using redwire::publish::IndexTopic;
+using redwire::publish::RenderAtom;
+using redwire::publish::RenderIndex;
+using redwire::publish::Rfc3339;
+using redwire::publish::SourceInfo;
+using redwire::store::SourceState;
+using redwire::store::StoredItem;
+
+namespace {
+
+constexpr redwire::UnixTime kGenerated = 1709719200;  // 2024-03-06T10:00:00Z
+
+StoredItem Greek() {
+  StoredItem s;
+  s.row_id = 3;
+  s.first_seen = 1709630000;
+  s.topics = {"repression"};
+  auto& i = s.item;
+  i.source_id = "kke-gr";
+  i.id = "https://www.kke.gr/article/Diakiryksi-tis-KE-tou-KKE/";
+  i.title = "Διακήρυξη της ΚΕ του ΚΚΕ για τα 50 χρόνια από την εξέγερση του Πολυτεχνείου";
+  i.link = "https://www.kke.gr/article/Diakiryksi-tis-KE-tou-KKE/";
+  i.published = 1709629200;  // 2024-03-05T09:00:00Z
+  i.updated = 1709640000;    // 2024-03-05T12:00:00Z
+  i.author = "Γραφείο Τύπου της ΚΕ του ΚΚΕ";
+  i.summary = "<p>Η <strong>ΚΕ του ΚΚΕ</strong> καλεί σε μαζική συμμετοχή.</p>";
+  i.content = "<p>Πλήρες κείμενο της διακήρυξης.</p><p><a href=\"https://www.kke.gr/\">kke.gr</a></p>";
+  i.categories = {"Ανακοινώσεις", "Πολυτεχνείο"};
+  i.enclosures = {Enclosure{"https://www.kke.gr/uploads/diakiryksi.pdf", "application/pdf", 482113}};
+  i.language = "el";
+  return s;
+}
+
+StoredItem Spanish() {
+  StoredItem s;
+  s.row_id = 2;
+  s.first_seen = 1709540000;
+  auto& i = s.item;
+  i.source_id = "pce";
+  i.id = "pce-2024-0304-cuba";  // a bare guid: not an IRI
+  i.title = "El PCE exige el fin del bloqueo a Cuba: «¡Cuba sí, bloqueo no!»";
+  i.link = "https://www.pce.es/2024/03/04/el-pce-exige-el-fin-del-bloqueo/";
+  i.published = 1709539200;  // 2024-03-04T08:00:00Z
+  i.summary = "<p>Solidaridad con el pueblo cubano &amp; su revolución.</p>";
+  i.categories = {"Internacional", "Cuba"};
+  i.enclosures = {Enclosure{"https://www.pce.es/audio/cuba.mp3", "audio/mpeg", 0}};
+  return s;
+}
+
+StoredItem Hostile() {
+  StoredItem s;
+  s.row_id = 1;
+  s.first_seen = 1709450000;
+  auto& i = s.item;
+  i.source_id = "pce";
+  i.id = "https://www.pce.es/?p=1234";
+  i.title = "Use <b>bold</b> & stay ]]> safe";
+  i.link = "https://www.pce.es/?p=1234";
+  i.published = 1709449200;  // 2024-03-03T07:00:00Z
+  i.summary = "<p>1 &lt; 2 and <em>]]&gt;</em></p>";
+  return s;
+}
+
+SourceInfo Lookup(const std::string& id) {
+  if (id == "kke-gr") {
+    return {"kke-gr", "Κομμουνιστικό Κόμμα Ελλάδας", "https://www.kke.gr/rss/", "https://www.kke.gr/"};
+  }
+  return {id, "Partido Comunista de España", "https://www.pce.es/feed/", ""};
+}
+
+FeedInfo Info() {
+  return {"urn:redwire:topic:cuba-solidarity", "redwire — Cuba solidarity",
+          "http://127.0.0.1:8080/topics/cuba-solidarity.atom", "http://127.0.0.1:8080/", kGenerated};
+}
+
+pugi::xml_node LinkWithRel(pugi::xml_node parent, const char* rel) {
+  return parent.find_child_by_attribute("link", "rel", rel);
+}
+
+}  // namespace
+
+TEST_CASE("Rfc3339 formats UTC with Z and clamps to four-digit years", "[publish]") {
+  CHECK(Rfc3339(0) == "1970-01-01T00:00:00Z");
+  CHECK(Rfc3339(1709629200) == "2024-03-05T09:00:00Z");
+  CHECK(Rfc3339(951782400) == "2000-02-29T00:00:00Z");
+  CHECK(Rfc3339(std::int64_t{1} << 50) == "9999-12-31T23:59:59Z");
+}
+
+TEST_CASE("RenderAtom writes a parseable Atom 1.0 feed", "[publish]") {
+  const std::vector<StoredItem> items = {Greek(), Spanish(), Hostile()};
+  const std::string xml = RenderAtom(Info(), items, Lookup);
+
+  REQUIRE(xml.rfind("<?xml version=\"1.0\" encoding=\"utf-8\"?>", 0) == 0);
+  pugi::xml_document doc;
+  const auto parsed = doc.load_string(xml.c_str(), pugi::parse_default | pugi::parse_declaration);
+  REQUIRE(parsed);
+  const pugi::xml_node feed = doc.document_element();
+  REQUIRE(std::string(feed.name()) == "feed");
+  CHECK(std::string(feed.attribute("xmlns").value()) == "http://www.w3.org/2005/Atom");
+  CHECK(std::string(feed.child_value("id")) == "urn:redwire:topic:cuba-solidarity");
+  CHECK(std::string(feed.child_value("title")) == "redwire — Cuba solidarity");
+  // The newest entry's updated time, not generation time.
+  CHECK(std::string(feed.child_value("updated")) == "2024-03-05T12:00:00Z");
+  const auto self = LinkWithRel(feed, "self");
+  CHECK(std::string(self.attribute("href").value()) == "http://127.0.0.1:8080/topics/cuba-solidarity.atom");
+  CHECK(std::string(self.attribute("type").value()) == "application/atom+xml");
+  CHECK(std::string(LinkWithRel(feed, "alternate").attribute("href").value()) == "http://127.0.0.1:8080/");
+  CHECK(std::string(feed.child_value("generator")) == "redwire");
+
+  std::vector<pugi::xml_node> entries;
+  for (auto e : feed.children("entry")) entries.push_back(e);
+  REQUIRE(entries.size() == 3);
+
+  SECTION("Greek entry with content, categories and an enclosure") {
+    const auto e = entries[0];
+    CHECK(std::string(e.attribute("xml:lang").value()) == "el");
+    CHECK(std::string(e.child_value("id")) == "https://www.kke.gr/article/Diakiryksi-tis-KE-tou-KKE/");
+    CHECK(std::string(e.child("title").attribute("type").value()) == "text");
+    CHECK(std::string(e.child_value("title")) == Greek().item.title);
+    CHECK(std::string(LinkWithRel(e, "alternate").attribute("href").value()) == Greek().item.link);
+    CHECK(std::string(e.child_value("published")) == "2024-03-05T09:00:00Z");
+    CHECK(std::string(e.child_value("updated")) == "2024-03-05T12:00:00Z");
+    CHECK(std::string(e.child("author").child_value("name")) == "Γραφείο Τύπου της ΚΕ του ΚΚΕ");
+    CHECK(std::string(e.child("summary").attribute("type").value()) == "html");
+    // The HTML survives as escaped text, not as child elements.
+    CHECK(std::string(e.child_value("summary")) == Greek().item.summary);
+    CHECK_FALSE(e.child("summary").child("p"));
+    CHECK(std::string(e.child_value("content")) == Greek().item.content);
+    std::vector<std::string> terms;
+    for (auto c : e.children("category")) terms.push_back(c.attribute("term").value());
+    CHECK(terms == std::vector<std::string>{"Ανακοινώσεις", "Πολυτεχνείο"});
+    const auto enc = LinkWithRel(e, "enclosure");
+    CHECK(std::string(enc.attribute("href").value()) == "https://www.kke.gr/uploads/diakiryksi.pdf");
+    CHECK(std::string(enc.attribute("type").value()) == "application/pdf");
+    CHECK(enc.attribute("length").as_llong() == 482113);
+    const auto src = e.child("source");
+    REQUIRE(src);
+    CHECK(std::string(src.child_value("id")) == "https://www.kke.gr/rss/");
+    CHECK(std::string(src.child_value("title")) == "Κομμουνιστικό Κόμμα Ελλάδας");
+    CHECK(std::string(LinkWithRel(src, "self").attribute("href").value()) == "https://www.kke.gr/rss/");
+    CHECK(std::string(LinkWithRel(src, "alternate").attribute("href").value()) == "https://www.kke.gr/");
+    CHECK(std::string(src.child_value("updated")) == "2024-03-05T12:00:00Z");
+  }
+
+  SECTION("Spanish entry with a non-IRI id, no author and no updated") {
+    const auto e = entries[1];
+    CHECK(std::string(e.child_value("id")) == "urn:redwire:pce:pce-2024-0304-cuba");
+    CHECK(std::string(e.child_value("title")) == Spanish().item.title);
+    CHECK(std::string(e.child_value("published")) == "2024-03-04T08:00:00Z");
+    CHECK(std::string(e.child_value("updated")) == "2024-03-04T08:00:00Z");
+    CHECK(std::string(e.child("author").child_value("name")) == "Partido Comunista de España");
+    CHECK_FALSE(e.child("content"));
+    CHECK_FALSE(e.attribute("xml:lang"));
+    const auto enc = LinkWithRel(e, "enclosure");
+    CHECK(std::string(enc.attribute("type").value()) == "audio/mpeg");
+    CHECK_FALSE(enc.attribute("length"));  // unknown length is omitted, not 0
+    const auto src = e.child("source");
+    CHECK(std::string(src.child_value("id")) == "https://www.pce.es/feed/");
+    CHECK_FALSE(LinkWithRel(src, "alternate"));
+  }
+
+  SECTION("markup and ]]> in a title stay text") {
+    const auto e = entries[2];
+    CHECK(std::string(e.child_value("title")) == "Use <b>bold</b> & stay ]]> safe");
+    CHECK_FALSE(e.child("title").child("b"));
+    CHECK(xml.find("Use &lt;b&gt;bold&lt;/b&gt; &amp; stay ]]&gt; safe") != std::string::npos);
+    CHECK(std::string(e.child_value("summary")) == "<p>1 &lt; 2 and <em>]]&gt;</em></p>");
+    CHECK(std::string(e.child_value("id")) == "https://www.pce.es/?p=1234");
+  }
+}
+
+TEST_CASE("RenderAtom keeps odd ids and text valid", "[publish]") {
+  StoredItem s = Hostile();
+  s.item.id = "tag with spaces/ü?";
+  s.item.link.clear();
+  s.item.title = std::string("bell\x07 and bad byte \xff end");
+  const std::string xml = RenderAtom(Info(), {s}, Lookup);
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(xml.c_str()));
+  const auto e = doc.document_element().child("entry");
+  CHECK(std::string(e.child_value("id")) == "urn:redwire:pce:tag%20with%20spaces%2F%C3%BC%3F");
+  // Control characters are dropped and invalid UTF-8 replaced, so the
+  // document stays well-formed XML 1.0.
+  CHECK(std::string(e.child_value("title")) == "bell and bad byte \xEF\xBF\xBD end");
+  // Without an alternate link, atom:content is required: the summary moves there.
+  CHECK_FALSE(LinkWithRel(e, "alternate"));
+  CHECK(std::string(e.child_value("content")) == s.item.summary);
+  CHECK_FALSE(e.child("summary"));
+}
+
+TEST_CASE("An empty feed is still a valid Atom document", "[publish]") {
+  const std::string xml = RenderAtom(Info(), {}, Lookup);
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(xml.c_str()));
+  const auto feed = doc.document_element();
+  CHECK(std::string(feed.name()) == "feed");
+  CHECK(std::string(feed.child_value("updated")) == "2024-03-06T10:00:00Z");
+  CHECK(std::string(feed.child_value("id")) == "urn:redwire:topic:cuba-solidarity");
+  CHECK(LinkWithRel(feed, "self"));
+  CHECK_FALSE(feed.child("entry"));
+}
+
+TEST_CASE("RenderIndex lists topics and sources, escaped", "[publish]") {
+  std::vector<IndexTopic> topics = {{"cuba-solidarity", "Cuba solidarity"},
+                                    {"repression", "Anti-communist repression & \"bans\""}};
+  SourceState failed;
+  failed.source_id = "kke-en";
+  failed.last_attempt = kGenerated - 600;
+  failed.last_success = kGenerated - 3 * 86400;
+  failed.last_outcome = "http-error";
+  failed.last_error = "HTTP 503 <Service Unavailable>";
+  failed.last_status = 503;
+  failed.consecutive_failures = 4;
+  SourceState fine;
+  fine.source_id = "pce";
+  fine.last_attempt = fine.last_success = kGenerated - 60;
+  fine.last_outcome = "ok";
+  fine.last_status = 200;
+  std::vector<IndexSource> sources = {
+      {"kke-en", "Communist Party of Greece (KKE)", "https://inter.kke.gr/en/", false, failed},
+      {"evil", "<script>alert(1)</script>", "javascript:alert('x')", false, std::nullopt},
+      {"pce", "PCE", "https://www.pce.es/", false, fine},
+      {"ujce", "UJCE", "https://www.ujce.es/", true, std::nullopt},
+  };
+  const std::string html = RenderIndex("http://127.0.0.1:8080", topics, sources, kGenerated);
+
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("<title>redwire</title>") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("javascript:") == std::string::npos);  // not made into a link
+  CHECK(html.find("Anti-communist repression &amp; &quot;bans&quot;") != std::string::npos);
+  CHECK(html.find("<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Cuba solidarity\" "
+                  "href=\"http://127.0.0.1:8080/topics/cuba-solidarity.atom\">") != std::string::npos);
+  CHECK(html.find("<a href=\"http://127.0.0.1:8080/topics/repression.atom\">") != std::string::npos);
+  CHECK(html.find("<code>http://127.0.0.1:8080/topics/repression.atom</code>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://127.0.0.1:8080/all.atom\">") != std::string::npos);
+  CHECK(html.find("<a href=\"https://inter.kke.gr/en/\">Communist Party of Greece (KKE)</a>") != std::string::npos);
+  CHECK(html.find("http://127.0.0.1:8080/sources/kke-en.atom") != std::string::npos);
+
+  // The failed source's outcome: status, error, failures and last success.
+  const auto row = html.substr(html.find("<td><code>kke-en</code>"));
+  const auto kke = row.substr(0, row.find("</tr>"));
+  CHECK(kke.find("http-error") != std::string::npos);
+  CHECK(kke.find("HTTP 503") != std::string::npos);
+  CHECK(kke.find("error: HTTP 503 &lt;Service Unavailable&gt;") != std::string::npos);
+  CHECK(kke.find("consecutive failures: 4") != std::string::npos);
+  CHECK(kke.find(Rfc3339(kGenerated - 3 * 86400)) != std::string::npos);
+  CHECK(kke.find("3 days ago") != std::string::npos);
+
+  CHECK(html.find("never fetched") != std::string::npos);
+  CHECK(html.find("scrape pending — no feed") != std::string::npos);
+}
