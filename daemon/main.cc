@@ -84,14 +84,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(level);
 
   if (command == "check") {
-    std::vector<redwire::classify::TopicRule> rules;
-    auto catalog = redwire::app::LoadAndCheck(options.config_dir, &rules);
-    if (!catalog.ok()) {
-      std::fprintf(stderr, "%s\n", catalog.error().message.c_str());
+    auto config = redwire::app::LoadConfig(options.config_dir);
+    if (!config.ok()) {
+      std::fprintf(stderr, "%s\n", config.error().message.c_str());
       return 1;
     }
     std::printf("%s: %zu sources, %zu topics: ok\n", options.config_dir.c_str(),
-                catalog->sources.size(), catalog->topics.size());
+                config.value()->catalog.sources.size(), config.value()->catalog.topics.size());
     return 0;
   }
 

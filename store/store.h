@@ -34,6 +34,16 @@ struct SourceState {
   int items_new = 0;            // new items on the last successful fetch
   std::string feed_title;
   std::string feed_link;
+  // Health and scheduling (fetcher, issue 5).
+  std::int64_t last_bytes = 0;      // body bytes of the last 200
+  std::int64_t last_elapsed_ms = 0; // duration of the last fetch
+  int items_seen = 0;               // items in the last parsed body
+  UnixTime next_due = 0;            // when the next poll is planned; survives restarts
+  std::int64_t interval = 0;        // current adaptive interval in seconds; 0: the configured one
+  std::string moved_to;             // URL given by a 301/308; polled instead of the configured one
+  std::string moved_from;           // the configured URL moved_to replaced (a config change resets it)
+  bool gone = false;                // 410 Gone: not polled until the configured URL changes
+  std::string gone_url;             // the configured URL that answered 410
 };
 
 struct UpsertStats {

@@ -1,9 +1,11 @@
-// app: the daemon's wiring. It owns the io_context and, on it, the scheduler
-// (one steady_timer per source), the fetcher, the ingest path
-// (parse -> classify -> store) and the HTTP routes. main.cc is only the CLI.
+// app: the daemon's wiring. Run() owns the io_context and, on it, the
+// Poller (scheduling, fetch, ingest), the Routes behind the HTTP server and
+// the process lifecycle (signals, sd_notify). main.cc is only the CLI.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/classify/classify.h"
 #include "daemon/config/config.h"
@@ -17,14 +19,23 @@ struct RunOptions {
   std::string listen = "127.0.0.1:8080";
 };
 
+// One loaded configuration: the catalog and its compiled topic rules. Shared
+// read-only by the poller and the routes.
+struct LiveConfig {
+  config::Catalog catalog;
+  std::vector<classify::TopicRule> rules;
+
+  const config::Source* source(const std::string& id) const;
+  const config::Topic* topic(const std::string& id) const;
+};
+
+// Loads DIR/*.toml and compiles every topic rule. The error lists every
+// problem, one per line, as "file:line:col: message".
+Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir);
+
 // Loads the config, opens the store, serves and polls until SIGTERM or
 // SIGINT. Returns the process exit code; errors that stop start-up are
 // logged with their reason.
 int Run(const RunOptions& options);
-
-// Loads DIR/*.toml and compiles every topic rule. The error lists every
-// problem, one per line, as "file:line:col: message".
-Result<config::Catalog> LoadAndCheck(const std::string& config_dir,
-                                     std::vector<classify::TopicRule>* rules);
 
 }  // namespace redwire::app
