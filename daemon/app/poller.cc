@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/parse/parse.h"
 
 namespace redwire::app {
 namespace {
@@ -31,7 +30,7 @@ std::optional<seconds> RetryAfter(const std::string& value) {
 
 Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
                std::shared_ptr<const LiveConfig> config)
-    : io_(io), store_(store), fetcher_(fetcher), config_(std::move(config)), rng_(std::random_device{}()) {}
+    : io_(io), store_(store), fetcher_(fetcher), ingester_(store, fetcher), config_(std::move(config)), rng_(std::random_device{}()) {}
 
 std::size_t Poller::Start() {
   std::size_t polled = 0;
@@ -92,24 +91,41 @@ void Poller::OnFetched(const std::string& source_id, fetch::Response response) {
   state.last_status = response.status;
   state.last_outcome = fetch::OutcomeName(response.outcome);
 
-  std::string failure;
   if (response.outcome == fetch::Outcome::kNotModified) {
     spdlog::info("{}: not modified ({} ms)", source_id, response.elapsed.count());
+    Finish(source_id, response, std::move(state), "");
   } else if (response.outcome == fetch::Outcome::kOk) {
-    failure = Ingest(*source, response, state);
-    // Validators are kept only for a body we stored, so a failed one is
-    // fetched whole again next time.
-    if (failure.empty()) {
-      state.etag = response.etag;
-      state.last_modified = response.last_modified;
-    } else {
-      state.last_outcome = "parse-error";
-    }
+    auto response_ptr = std::make_shared<fetch::Response>(std::move(response));
+    ingester_.Ingest(config_, *source, *response_ptr,
+                     [this, source_id, response_ptr, state](IngestResult result) mutable {
+      if (result.error.empty()) {
+        if (result.bozo) spdlog::warn("{}: ill-formed feed, items recovered: {}", source_id, result.bozo_reason);
+        spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
+                     result.stats.inserted, result.stats.updated, response_ptr->body.size(),
+                     response_ptr->elapsed.count());
+        // Validators are kept only for a body we stored, so a failed one
+        // is fetched whole again next time.
+        state.etag = response_ptr->etag;
+        state.last_modified = response_ptr->last_modified;
+        state.items_new = result.stats.inserted;
+        state.feed_title = result.meta.title;
+        state.feed_link = result.meta.link;
+      } else {
+        state.last_outcome = "parse-error";
+      }
+      Finish(source_id, *response_ptr, std::move(state), result.error);
+    });
   } else {
-    failure = response.error.empty() ? state.last_outcome : response.error;
+    const std::string failure = response.error.empty() ? state.last_outcome : response.error;
+    Finish(source_id, response, std::move(state), failure);
   }
+}
 
-  milliseconds next = source->every;
+void Poller::Finish(const std::string& source_id, const fetch::Response& response, store::SourceState state,
+                    const std::string& failure) {
+  const config::Source* source = config_->source(source_id);
+  if (!source || stopped_) return;
+  std::chrono::milliseconds next = source->every;
   if (failure.empty()) {
     state.last_success = state.last_attempt;
     state.last_error.clear();
@@ -125,29 +141,6 @@ void Poller::OnFetched(const std::string& source_id, fetch::Response response) {
     spdlog::error("{}: cannot save source state: {}", source_id, st.error().message);
   }
   Schedule(source_id, next);
-}
-
-std::string Poller::Ingest(const config::Source& source, const fetch::Response& response,
-                           store::SourceState& state) {
-  parse::Context context{source.id, response.final_url.empty() ? source.url : response.final_url,
-                         response.content_type, Now()};
-  auto parsed = parse::ParseFeed(response.body, context);
-  if (!parsed.ok()) return parsed.error().message;
-  if (parsed->bozo) spdlog::warn("{}: ill-formed feed, items recovered: {}", source.id, parsed->bozo_reason);
-  for (auto& item : parsed->items) {
-    if (item.language.empty()) item.language = !parsed->meta.language.empty() ? parsed->meta.language : source.lang;
-  }
-  std::vector<std::vector<std::string>> topics;
-  topics.reserve(parsed->items.size());
-  for (const auto& item : parsed->items) topics.push_back(classify::Classify(config_->rules, item));
-  auto stats = store_.Upsert(parsed->items, topics);
-  if (!stats.ok()) return stats.error().message;
-  state.items_new = stats->inserted;
-  state.feed_title = parsed->meta.title;
-  state.feed_link = parsed->meta.link;
-  spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source.id, parsed->items.size(),
-               stats->inserted, stats->updated, response.body.size(), response.elapsed.count());
-  return "";
 }
 
 // Exponential from min(every, 5 min), capped at 8 x every, with +-10 %

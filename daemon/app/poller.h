@@ -13,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "daemon/app/app.h"
+#include "daemon/app/ingest.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 
@@ -35,8 +36,8 @@ class Poller {
   void Schedule(const std::string& source_id, std::chrono::milliseconds delay);
   void Poll(const std::string& source_id);
   void OnFetched(const std::string& source_id, fetch::Response response);
-  std::string Ingest(const config::Source& source, const fetch::Response& response,
-                     store::SourceState& state);
+  void Finish(const std::string& source_id, const fetch::Response& response, store::SourceState state,
+              const std::string& failure);
   std::chrono::milliseconds Backoff(const config::Source& source, int failures,
                                     const fetch::Response& response);
   long long Uniform(long long lo, long long hi);
@@ -44,6 +45,7 @@ class Poller {
   asio::io_context& io_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
+  Ingester ingester_;
   std::shared_ptr<const LiveConfig> config_;
   std::map<std::string, std::unique_ptr<asio::steady_timer>> timers_;
   std::mt19937_64 rng_;
