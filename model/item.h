@@ -43,11 +43,18 @@ struct FeedMeta {
   std::string title;
   std::string link;      // the site (alternate) link, absolute
   std::string id;        // Atom id or RSS link
+  std::string subtitle;
+  std::string author;
+  std::string hub;       // WebSub hub (atom:link rel=hub), absolute
+  std::string self;      // the feed's own URL (atom:link rel=self), absolute
   std::string language;
   UnixTime updated = 0;
+  std::int64_t ttl_seconds = 0;  // refresh hint from <ttl> or sy:updatePeriod/Frequency; 0: none
 };
 
 struct ParsedFeed {
+  std::string format;       // "rss20", "rss10", "rss09x", "atom10", "atom03", "json10", "json11", "html"
+  std::string encoding;     // the charset the body was decoded from, e.g. "windows-1251"
   FeedMeta meta;
   std::vector<Item> items;
   bool bozo = false;        // the document was ill-formed; items were recovered

@@ -27,6 +27,20 @@ Result<ParsedFeed> ParseFeed(std::string_view body, const Context& context);
 // RFC 822/1123 and RFC 3339 dates, with common breakages. nullopt when unusable.
 std::optional<UnixTime> ParseDate(std::string_view text);
 
+// How a site writes dates in its pages (scrape rules, issue 4).
+struct DateHints {
+  std::string format;  // strftime-like, e.g. "%d/%m/%Y" or "%B %d, %Y"; empty: recognise the shape
+  std::string lang;    // language of month/day names ("el", "es", "ru", "tr", ...); empty: any
+  bool day_first = true;  // for ambiguous numeric dates without a format: 5/3/2024 is 5 March
+  UnixTime now = 0;    // reference for relative dates ("2 hours ago", "yesterday")
+};
+
+// Dates as people print them on web pages: "14/12/2015", "23-24 September
+// 2017" (the first day), "22 Ιουνίου 2017", "30 Οχτώβρη 2025", "10 de mayo
+// de 2018", "31 Января 2026", "12 Haziran 2018", ISO 8601, "2 hours ago".
+// Tries `hints.format` first when given. nullopt when unusable.
+std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints);
+
 // Lower-cased scheme and host, no fragment, no default port, no utm_* /
 // fbclid / gclid parameters. Returns the input unchanged if it is not a URL.
 std::string CanonicalUrl(std::string_view url);
