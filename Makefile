@@ -12,7 +12,8 @@ GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 PACKAGES := g++ cmake ninja-build pkg-config make \
   libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
   libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
-  libutf8proc-dev zlib1g-dev libsystemd-dev
+  libutf8proc-dev zlib1g-dev libsystemd-dev \
+  systemd dpkg-dev file
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

@@ -1,99 +1,62 @@
-// The redwire command line: `run`, `check`, `--help`, `--version`.
+// The redwire command line. Every command is one row of kCommands: its name,
+// a one-line summary, its help text, the flags it accepts and the function
+// that runs it. Commands call into their modules; main.cc holds no logic of
+// its own beyond parsing arguments.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <curl/curl.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
+#include "daemon/app/logging.h"
+#include "daemon/app/health.h"
+#include "daemon/app/scrape_cli.h"
+#include "daemon/app/items_cli.h"
+#include "daemon/app/topics_cli.h"
+#include "daemon/parse/parse.h"
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = REDWIRE_VERSION;  // the CMake project version
 
-constexpr const char* kUsage = R"(redwire — a feed aggregator for the news of communist and workers' parties
+// Arguments after the command: "--flag value" pairs, "--switch"es and bare
+// operands, already checked against the command's flag list.
+struct Args {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> operands;
 
-usage:
-  redwire run --config DIR --state DIR [--listen HOST:PORT] [--log-level LEVEL]
-      Poll the sources in DIR/*.toml, store items in DIR/redwire.db under
-      --state, and serve merged Atom feeds (default listen 127.0.0.1:8080).
-  redwire check --config DIR
-      Validate every DIR/*.toml and topic rule; list all errors, exit 1 on any.
-  redwire --help | --version
-
-log levels: trace, debug, info (default), warn, error
-)";
-
-// Reads "--name value" pairs after the command; unknown flags are errors.
-bool ReadFlags(int argc, char** argv, int start, redwire::app::RunOptions& options,
-               std::string& log_level, bool allow_run_flags) {
-  for (int i = start; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "redwire: %s needs a value\n", flag.c_str());
-      return false;
-    }
-    const std::string value = argv[++i];
-    if (flag == "--config") options.config_dir = value;
-    else if (flag == "--log-level") log_level = value;
-    else if (allow_run_flags && flag == "--state") options.state_dir = value;
-    else if (allow_run_flags && flag == "--listen") options.listen = value;
-    else {
-      std::fprintf(stderr, "redwire: unknown option %s (see redwire --help)\n", flag.c_str());
-      return false;
-    }
+  bool has(const std::string& flag) const { return flags.count(flag) > 0; }
+  std::string get(const std::string& flag, const std::string& fallback = {}) const {
+    auto it = flags.find(flag);
+    return it == flags.end() ? fallback : it->second;
   }
-  return true;
-}
+};
 
-}  // namespace
+struct Flag {
+  const char* name;   // "--config"
+  bool takes_value;   // false: a switch such as "--json"
+};
 
-int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
-      !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  if (!std::strcmp(argv[1], "--version")) {
-    std::printf("redwire %s\n", kVersion);
-    return 0;
-  }
-  const std::string command = argv[1];
+struct Command {
+  const char* name;
+  const char* summary;             // one line for `redwire --help`
+  const char* help;                // the full text for `redwire help NAME`
+  std::vector<Flag> flags;         // --log-level and --help are accepted by every command
+  std::vector<const char*> needs;  // flags that must be given
+  int (*run)(const Args& args);
+};
+
+int RunCommand(const Args& args) {
   redwire::app::RunOptions options;
-  std::string log_level = "info";
-  if (command != "run" && command != "check") {
-    std::fprintf(stderr, "redwire: unknown command '%s' (see redwire --help)\n", command.c_str());
-    return 2;
-  }
-  if (!ReadFlags(argc, argv, 2, options, log_level, command == "run")) return 2;
-  if (options.config_dir.empty() || (command == "run" && options.state_dir.empty())) {
-    std::fprintf(stderr, "redwire: %s needs --config DIR%s\n", command.c_str(),
-                 command == "run" ? " and --state DIR" : "");
-    return 2;
-  }
-  const auto level = spdlog::level::from_str(log_level);
-  if (level == spdlog::level::off && log_level != "off") {
-    std::fprintf(stderr, "redwire: unknown log level '%s'\n", log_level.c_str());
-    return 2;
-  }
-  // Logs go to stderr (journald under systemd); stdout is for command output.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("redwire"));
-  spdlog::set_level(level);
-
-  if (command == "check") {
-    auto config = redwire::app::LoadConfig(options.config_dir);
-    if (!config.ok()) {
-      std::fprintf(stderr, "%s\n", config.error().message.c_str());
-      return 1;
-    }
-    std::printf("%s: %zu sources, %zu topics: ok\n", options.config_dir.c_str(),
-                config.value()->catalog.sources.size(), config.value()->catalog.topics.size());
-    return 0;
-  }
-
+  options.config_dir = args.get("--config");
+  options.state_dir = args.get("--state");
+  options.listen = args.get("--listen", options.listen);
   // Before any thread exists, as libcurl requires.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     std::fprintf(stderr, "redwire: curl_global_init failed\n");
@@ -102,4 +65,454 @@ int main(int argc, char** argv) {
   const int code = redwire::app::Run(options);
   curl_global_cleanup();
   return code;
+}
+
+int CheckCommand(const Args& args) {
+  const std::string dir = args.get("--config");
+  auto config = redwire::app::LoadConfig(dir);
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", config.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s: %zu sources, %zu topics: ok\n", dir.c_str(), config.value()->catalog.sources.size(),
+              config.value()->catalog.topics.size());
+  return 0;
+}
+
+int StatusCommand(const Args& args) {
+  redwire::app::HealthOptions options;
+  options.config_dir = args.get("--config");
+  options.state_dir = args.get("--state");
+  options.url = args.get("--url");
+  options.json = args.has("--json");
+  if (options.state_dir.empty() && options.url.empty()) {
+    std::fprintf(stderr, "redwire: status needs --state DIR or --url URL\n");
+    return 2;
+  }
+  if (!options.url.empty() && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  auto report = redwire::app::SourceHealth(options);
+  if (!options.url.empty()) curl_global_cleanup();
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  std::fputs(report.value().text.c_str(), stdout);
+  return report.value().healthy ? 0 : 3;
+}
+
+int ScrapeCommand(const Args& args) {
+  redwire::app::ScrapeOptions options;
+  if (args.operands.size() > 1) {
+    std::fprintf(stderr, "redwire scrape: give one URL or FILE\n");
+    return 2;
+  }
+  if (!args.operands.empty()) options.target = args.operands[0];
+  options.page_url = args.get("--url");
+  options.source_id = args.get("--source");
+  options.config_dir = args.get("--config");
+  options.json = args.has("--json");
+  options.allow_private = args.has("--allow-private");
+  auto& r = options.rules;
+  r.item = args.get("--item");
+  r.xpath = args.get("--xpath");
+  r.title = args.get("--title");
+  r.link = args.get("--link");
+  r.date = args.get("--date");
+  r.summary = args.get("--summary");
+  r.author = args.get("--author");
+  r.image = args.get("--image");
+  r.date_format = args.get("--date-format");
+  r.date_lang = args.get("--date-lang");
+  r.content = args.get("--content");
+  r.paginate = args.get("--paginate");
+  r.follow = args.has("--follow");
+  if (args.has("--max-follow")) r.max_follow = std::atoi(args.get("--max-follow").c_str());
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  auto report = redwire::app::ScrapePage(options);
+  curl_global_cleanup();
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire scrape: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  std::fputs(report.value().text.c_str(), stdout);
+  return report.value().items > 0 ? 0 : 3;
+}
+
+int DiscoverCommand(const Args& args) {
+  if (args.operands.size() != 1) {
+    std::fprintf(stderr, "redwire discover: give one URL\n");
+    return 2;
+  }
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  auto report = redwire::app::DiscoverPage(args.operands[0], args.has("--json"), args.has("--allow-private"));
+  curl_global_cleanup();
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire discover: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  std::fputs(report.value().text.c_str(), stdout);
+  return report.value().feeds > 0 ? 0 : 3;
+}
+
+int ParseCommand(const Args& args) {
+  if (args.operands.size() != 1) {
+    std::fprintf(stderr, "redwire parse: give one FILE\n");
+    return 2;
+  }
+  std::FILE* file = std::fopen(args.operands[0].c_str(), "rb");
+  if (file == nullptr) {
+    std::fprintf(stderr, "redwire parse: cannot open %s\n", args.operands[0].c_str());
+    return 1;
+  }
+  std::string body;
+  char buffer[65536];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) body.append(buffer, n);
+  std::fclose(file);
+  redwire::parse::Context context;
+  context.source_id = "cli";
+  context.base_url = args.get("--url");
+  context.content_type = args.get("--content-type");
+  context.now = static_cast<redwire::UnixTime>(std::time(nullptr));
+  auto out = redwire::parse::Inspect(body, context, args.has("--json"));
+  if (!out.ok()) {
+    std::fprintf(stderr, "redwire parse: %s\n", out.error().message.c_str());
+    return 1;
+  }
+  std::fputs(out.value().c_str(), stdout);
+  return 0;
+}
+
+int TopicsCommand(const Args& args) {
+  const std::string what = args.operands.empty() ? "" : args.operands[0];
+  redwire::Result<redwire::app::TopicsReport> report = redwire::Error{};
+  if (what == "test" && args.operands.size() == 2) {
+    redwire::app::TopicsTestOptions options;
+    options.rule = args.operands[1];
+    options.since = args.get("--since", options.since);
+    options.state_dir = args.get("--state");
+    options.config_dir = args.get("--config");
+    report = redwire::app::TopicsTest(options);
+  } else if (what == "explain" && args.operands.size() == 2) {
+    if (!args.has("--config")) {
+      std::fprintf(stderr, "redwire topics explain: --config is required\n");
+      return 2;
+    }
+    report = redwire::app::TopicsExplain(args.operands[1], args.get("--state"), args.get("--config"));
+  } else {
+    std::fprintf(stderr, "redwire topics: give test 'RULE' or explain ITEM_ID (see redwire help topics)\n");
+    return 2;
+  }
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire topics %s: %s%s", what.c_str(), report.error().message.c_str(),
+                 report.error().message.empty() || report.error().message.back() != '\n' ? "\n" : "");
+    return 1;
+  }
+  std::fputs(report.value().text.c_str(), stdout);
+  return report.value().matched > 0 ? 0 : 3;
+}
+
+int ItemsCommand(const Args& args) {
+  redwire::app::ItemsOptions options;
+  options.state_dir = args.get("--state");
+  if (args.has("--search")) options.search = args.get("--search");
+  if (args.has("--topic")) options.topic = args.get("--topic");
+  if (args.has("--source")) options.source = args.get("--source");
+  options.since = args.get("--since");
+  options.json = args.has("--json");
+  if (args.has("--limit")) {
+    const std::string n = args.get("--limit");
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos) {
+      std::fprintf(stderr, "redwire items: --limit takes a number (0: no limit)\n");
+      return 2;
+    }
+    options.limit = std::stoi(n);
+  }
+  auto report = redwire::app::ListItems(options);
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire items: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  std::fputs(report.value().text.c_str(), stdout);
+  return report.value().count > 0 ? 0 : 3;
+}
+
+const std::vector<Command> kCommands = {
+    {"run", "poll the sources, store items and serve the merged feeds",
+     R"(usage: redwire run --config DIR --state DIR [--listen HOST:PORT]
+
+Loads every DIR/*.toml, opens STATE/redwire.db (SQLite, WAL), serves the
+merged Atom feeds and polls the sources until SIGTERM or SIGINT.
+
+  --config DIR       the configuration directory (feeds/*.toml)
+  --state DIR        where redwire.db lives; created if missing
+  --listen HOST:PORT where to serve (default 127.0.0.1:8080); ignored when
+                     systemd passes a listening socket (redwire.socket)
+
+SIGHUP, or any change to a *.toml file under --config, reloads the
+configuration; a configuration with errors is refused and the running one
+kept. Under systemd it reports READY=1, STATUS= and WATCHDOG=1 (Type=notify).
+)",
+     {{"--config", true}, {"--state", true}, {"--listen", true}},
+     {"--config", "--state"},
+     RunCommand},
+    {"check", "validate the configuration and list every error",
+     R"(usage: redwire check --config DIR
+
+Validates every DIR/*.toml: TOML syntax, known keys, unique ids, URLs,
+intervals, scrape selectors and topic rules. Prints every error as
+file:line:col: message and exits 1 if there is any; exits 0 otherwise.
+)",
+     {{"--config", true}},
+     {"--config"},
+     CheckCommand},
+    {"status", "print each source's health",
+     R"(usage: redwire status (--state DIR [--config DIR] | --url URL) [--json]
+
+Prints one line per source: its id, the outcome of the last fetch, when it
+was last fetched and last succeeded, consecutive failures, new items, and
+the reason of the last failure.
+
+  --state DIR  read STATE/redwire.db directly (the daemon may be running)
+  --config DIR also list configured sources never fetched yet
+  --url URL    ask a running daemon instead (its /status.json)
+  --json       print the table as JSON
+
+Exits 0 when every source's last fetch succeeded, 3 when any is failing,
+1 when the store or daemon cannot be read.
+)",
+     {{"--state", true}, {"--config", true}, {"--url", true}, {"--json", false}},
+     {},
+     StatusCommand},
+    {"scrape", "show the items scrape rules extract from a page",
+     R"(usage: redwire scrape (URL | FILE) --item SEL [--title SEL] [--link SEL] [...]
+       redwire scrape [URL | FILE] --source ID --config DIR [--title SEL ...]
+
+Fetches URL (or reads a saved FILE), extracts its items with the rules and
+prints them as a table with counts and warnings: a selector that matched
+nothing, items without dates, dates that failed to parse. Nothing is stored.
+With --source the rules (and URL) of a configured page source are used;
+rules given as flags override them.
+
+  --item SEL         CSS selector of one item (or --xpath EXPR)
+  --title/--link/--date/--summary/--author/--image SEL
+                     CSS selectors inside the item; a trailing @attr takes
+                     an attribute ("h2 a @href"), else the text
+  --date-format FMT  strftime-like, e.g. "%m/%d/%y, %I:%M %p"
+  --date-lang LANG   language of month names (el, es, pt, ru, tr, ...)
+  --paginate SEL     the "older posts" link; shown as "next page"
+  --follow --content SEL [--max-follow N]
+                     also fetch the first N item pages for their article text
+  --url URL          the URL a FILE was saved from (resolves its links)
+  --allow-private    allow loopback/private addresses
+  --json             print JSON instead of the table
+
+Exits 0 when items were found, 3 when none, 1 on errors (bad selector,
+fetch failure), 2 on usage errors. See docs/scraping.md.
+)",
+     {{"--item", true}, {"--xpath", true}, {"--title", true}, {"--link", true}, {"--date", true},
+      {"--summary", true}, {"--author", true}, {"--image", true}, {"--date-format", true},
+      {"--date-lang", true}, {"--content", true}, {"--paginate", true}, {"--follow", false},
+      {"--max-follow", true}, {"--url", true}, {"--source", true}, {"--config", true},
+      {"--allow-private", false}, {"--json", false}},
+     {},
+     ScrapeCommand},
+    {"discover", "list the feeds a web page advertises",
+     R"(usage: redwire discover URL [--json] [--allow-private]
+
+Fetches URL and prints the feeds it advertises with <link rel="alternate"
+type="application/rss+xml|atom+xml|feed+json">, or says that URL is itself
+a feed. Exits 0 when a feed was found, 3 when none, 1 on fetch errors.
+)",
+     {{"--json", false}, {"--allow-private", false}},
+     {},
+     DiscoverCommand},
+    {"parse", "show what the feed parser makes of a saved feed",
+     R"(usage: redwire parse FILE [--url BASE] [--content-type CT] [--json]
+
+Parses FILE (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1, in any
+charset) exactly as the daemon would and prints the normalised model: a
+readable summary, or with --json the contract of docs/parsing.md.
+
+  --url BASE          the URL the file was fetched from (resolves links)
+  --content-type CT   the HTTP Content-Type it came with, e.g.
+                      "text/xml; charset=windows-1251" (its charset wins
+                      over the XML declaration, as RFC 7303 says)
+  --json              print JSON
+
+Exits 0 when a feed (or a web page, format "html") was read, 1 otherwise.
+)",
+     {{"--url", true}, {"--content-type", true}, {"--json", false}},
+     {},
+     ParseCommand},
+    {"topics", "try a topic rule on stored items, or explain an item's topics",
+     R"(usage: redwire topics test 'RULE' --state DIR [--since 30d] [--config DIR]
+       redwire topics explain ITEM_ID --state DIR --config DIR
+
+test     lists the stored items published within --since (default 30d) that
+         RULE matches, newest first, each with the terms that matched. RULE
+         is written as in a [[topic]] match (see docs/topics.md); with
+         --config, tag: terms see the sources' tags.
+explain  says for every configured topic whether it takes the item and why
+         (the rule's matching terms, an included or excluded source or tag).
+         ITEM_ID is the item's id, guid, link or store row number.
+
+Both read STATE/redwire.db without blocking a running daemon. Exits 0 when
+something matched, 3 when nothing did, 1 on an error (a rule error shows
+the column), 2 on bad usage.
+)",
+     {{"--state", true}, {"--since", true}, {"--config", true}},
+     {"--state"},
+     TopicsCommand},
+    {"items", "list or search stored items",
+     R"(usage: redwire items --state DIR [--search "WORDS"] [--topic ID] [--source ID]
+                     [--since DATE] [--limit N] [--json]
+
+Lists stored items, newest first by published date (50 unless --limit; 0
+lists all). --search matches words in the title, summary and content,
+ignoring case and accents: words (all must match), "a phrase", prefix*,
+OR between two terms, -word to exclude. --since takes 2024-03-05,
+2024-03-05T10:00:00Z or an age such as 30d. --json prints a JSON array.
+
+Reads STATE/redwire.db without blocking a running daemon. Exits 0 when
+items were listed, 3 when none matched, 1 on an error, 2 on bad usage.
+)",
+     {{"--state", true}, {"--search", true}, {"--topic", true}, {"--source", true},
+      {"--since", true}, {"--limit", true}, {"--json", false}},
+     {"--state"},
+     ItemsCommand},
+};
+
+const Command* FindCommand(const std::string& name) {
+  for (const auto& c : kCommands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out,
+               "redwire %s — a feed aggregator for the news of communist and workers' parties\n\n"
+               "usage: redwire COMMAND [OPTIONS]\n\ncommands:\n",
+               kVersion);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fputs("\noptions for every command:\n"
+             "  --log-level LEVEL  trace, debug, info (default), warn, error, critical, off\n"
+             "  --help             the command's help\n\n"
+             "redwire help COMMAND shows a command's options; redwire --version its version.\n",
+             out);
+}
+
+// Parses argv[2..] against `command`; prints the problem and returns false.
+bool ParseArgs(const Command& command, int argc, char** argv, Args& args, std::string& log_level,
+               bool& help) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      args.operands.push_back(arg);
+      continue;
+    }
+    // "--flag=value" is the same as "--flag value".
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const Flag* flag = nullptr;
+    static const Flag kLogLevel{"--log-level", true};
+    if (name == kLogLevel.name) flag = &kLogLevel;
+    for (const auto& f : command.flags) {
+      if (name == f.name) flag = &f;
+    }
+    if (!flag) {
+      std::fprintf(stderr, "redwire %s: unknown option %s (see redwire help %s)\n", command.name,
+                   name.c_str(), command.name);
+      return false;
+    }
+    std::string value;
+    if (flag->takes_value) {
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        std::fprintf(stderr, "redwire %s: %s needs a value\n", command.name, name.c_str());
+        return false;
+      }
+    } else if (eq != std::string::npos) {
+      std::fprintf(stderr, "redwire %s: %s takes no value\n", command.name, name.c_str());
+      return false;
+    }
+    if (name == kLogLevel.name) {
+      log_level = value;
+    } else {
+      args.flags[name] = value;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return 2;
+  }
+  const std::string first = argv[1];
+  if (first == "--help" || first == "-h") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  if (first == "--version" || first == "-V") {
+    std::printf("redwire %s\n", kVersion);
+    return 0;
+  }
+  if (first == "help") {
+    if (argc < 3) {
+      PrintUsage(stdout);
+      return 0;
+    }
+    const Command* command = FindCommand(argv[2]);
+    if (!command) {
+      std::fprintf(stderr, "redwire: unknown command '%s' (see redwire --help)\n", argv[2]);
+      return 2;
+    }
+    std::fputs(command->help, stdout);
+    return 0;
+  }
+  const Command* command = FindCommand(first);
+  if (!command) {
+    std::fprintf(stderr, "redwire: unknown command '%s' (see redwire --help)\n", first.c_str());
+    return 2;
+  }
+  Args args;
+  std::string log_level = "info";
+  bool help = false;
+  if (!ParseArgs(*command, argc, argv, args, log_level, help)) return 2;
+  if (help) {
+    std::fputs(command->help, stdout);
+    return 0;
+  }
+  for (const char* needed : command->needs) {
+    if (!args.has(needed)) {
+      std::fprintf(stderr, "redwire %s: %s is required (see redwire help %s)\n", command->name, needed,
+                   command->name);
+      return 2;
+    }
+  }
+  if (!redwire::app::SetUpLogging(log_level)) {
+    std::fprintf(stderr, "redwire: unknown log level '%s'\n", log_level.c_str());
+    return 2;
+  }
+  return command->run(args);
 }

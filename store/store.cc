@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include "store/fingerprint.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,7 +12,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <limits>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 namespace redwire::store {
@@ -19,7 +24,7 @@ namespace {
 // Each entry migrates the schema from version i to i + 1. Entries are never
 // edited once released: a change is a new entry, so every existing database
 // walks the same path.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // v1. item_topic repeats the item's published time so that "newest N of a
     // topic" is a walk down one index with no sort; Upsert rewrites an item's
     // topic rows whenever it rewrites the item, which keeps the copy in step.
@@ -74,7 +79,52 @@ CREATE TABLE source_state (
   feed_link            TEXT    NOT NULL
 );
 )sql",
+    // v2. The fetcher's health and scheduling state (issue 5), so adaptive
+    // intervals, permanent redirects and 410s survive a restart.
+    R"sql(
+ALTER TABLE source_state ADD COLUMN last_bytes      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN last_elapsed_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN items_seen      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN next_due        INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN interval        INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN moved_to        TEXT    NOT NULL DEFAULT '';
+ALTER TABLE source_state ADD COLUMN moved_from      TEXT    NOT NULL DEFAULT '';
+ALTER TABLE source_state ADD COLUMN gone            INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN gone_url        TEXT    NOT NULL DEFAULT '';
+)sql",
+    // v3. Duplicate clusters and full-text search. cluster_id is 0 for an
+    // item with no duplicate, so the cluster index holds only real clusters.
+    // The search index holds folded text (fingerprint.h), which the store
+    // writes itself; deletions follow the item by trigger.
+    R"sql(
+ALTER TABLE item ADD COLUMN cluster_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE item ADD COLUMN simhash    INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX item_cluster ON item (cluster_id) WHERE cluster_id != 0;
+CREATE INDEX item_canonical ON item (canonical_link) WHERE canonical_link != '';
+CREATE VIRTUAL TABLE item_fts USING fts5 (title, body, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TRIGGER item_fts_delete AFTER DELETE ON item BEGIN
+  DELETE FROM item_fts WHERE rowid = old.row_id;
+END;
+)sql",
+    // v4. WebSub subscriptions (issue 7; queries in subscriptions.cc). One
+    // row per (topic, callback); expires_at is when the lease ends.
+    R"sql(
+CREATE TABLE websub_subscription (
+  topic       TEXT    NOT NULL,
+  callback    TEXT    NOT NULL,
+  secret      TEXT    NOT NULL,
+  lease       INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  PRIMARY KEY (topic, callback)
+);
+CREATE INDEX websub_subscription_expiry ON websub_subscription (expires_at);
+)sql",
 };
+
+// Items written before v3 get their search text and fingerprint here, in
+// the migration's transaction.
+constexpr int kBackfillSearchVersion = 3;
 
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 
@@ -334,6 +384,219 @@ std::int64_t ContentHash(const Item& item) {
   return static_cast<std::int64_t>(h.value());
 }
 
+
+// --- Folded text for search and dedup. Each field is capped so that one
+// enormous item costs bounded time.
+
+constexpr std::size_t kMaxFoldedField = 64 * 1024;
+
+std::string FoldCapped(std::string_view text) {
+  return FoldText(text.substr(0, std::min(text.size(), kMaxFoldedField)));
+}
+
+struct Folded {
+  std::string title;
+  std::string body;  // summary and content, for search
+  std::uint64_t simhash = 0;
+};
+
+Folded FoldItem(const Item& item) {
+  Folded f;
+  f.title = FoldCapped(item.title);
+  std::string summary = FoldCapped(item.summary_text);
+  std::string content = FoldCapped(item.content_text);
+  // The fingerprint reads the fullest text once: a feed may carry the
+  // statement as content while another gives it as summary.
+  const std::string& text = content.size() >= summary.size() ? content : summary;
+  f.simhash = SimHash(f.title + " " + text);
+  f.body = std::move(summary);
+  if (!content.empty()) {
+    if (!f.body.empty()) f.body += ' ';
+    f.body += content;
+  }
+  return f;
+}
+
+// --- The user's search words as an FTS5 query. Every term is folded like the
+// index and written as a quoted string, so no input can reach FTS5's own
+// syntax; only the operators built here are used.
+
+constexpr std::size_t kMaxSearchLength = 512;
+constexpr int kMaxSearchTerms = 32;
+
+Result<std::string> FtsQuery(std::string_view text) {
+  if (text.size() > kMaxSearchLength) {
+    return Error{fmt::format("search is longer than {} characters", kMaxSearchLength)};
+  }
+  struct Term {
+    std::string fts;
+    bool negated = false;
+    bool or_before = false;
+  };
+  std::vector<Term> terms;
+  bool pending_or = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (text[pos] == ' ' || text[pos] == '\t') {
+      ++pos;
+      continue;
+    }
+    bool negated = false;
+    if (text[pos] == '-') {
+      negated = true;
+      ++pos;
+    }
+    std::string_view raw;
+    bool prefix = false;
+    bool quoted = false;
+    if (pos < text.size() && text[pos] == '"') {
+      std::size_t end = text.find('"', pos + 1);
+      if (end == std::string_view::npos) end = text.size();
+      raw = text.substr(pos + 1, end - pos - 1);
+      pos = std::min(text.size(), end + 1);
+      quoted = true;
+    } else {
+      std::size_t end = text.find_first_of(" \t", pos);
+      if (end == std::string_view::npos) end = text.size();
+      raw = text.substr(pos, end - pos);
+      pos = end;
+      if (!raw.empty() && raw.back() == '*') {
+        prefix = true;
+        raw.remove_suffix(1);
+      }
+    }
+    if (!quoted && !negated && raw == "OR") {
+      pending_or = true;
+      continue;
+    }
+    const std::string folded = FoldText(raw);
+    if (folded.empty()) continue;
+    Term t;
+    t.fts = "\"" + folded + "\"";  // folded text holds no quotes
+    if (prefix) t.fts += '*';
+    t.negated = negated;
+    t.or_before = pending_or && !negated && !terms.empty() && !terms.back().negated;
+    pending_or = false;
+    terms.push_back(std::move(t));
+    if (static_cast<int>(terms.size()) > kMaxSearchTerms) {
+      return Error{fmt::format("search has more than {} terms", kMaxSearchTerms)};
+    }
+  }
+  // Positive terms form groups joined by AND; OR joins neighbours inside a
+  // group. Exclusions apply to the whole.
+  std::string positive;
+  std::string negative;
+  std::string group;
+  auto flush = [&] {
+    if (group.empty()) return;
+    if (!positive.empty()) positive += " AND ";
+    positive += "(" + group + ")";
+    group.clear();
+  };
+  for (const Term& t : terms) {
+    if (t.negated) {
+      negative += " NOT " + t.fts;
+      continue;
+    }
+    if (!t.or_before) flush();
+    if (!group.empty()) group += " OR ";
+    group += t.fts;
+  }
+  flush();
+  if (positive.empty()) {
+    return Error{"search needs at least one word to look for (exclusions alone match nothing)"};
+  }
+  return positive + negative;
+}
+
+// --- Near-duplicate candidates of the last kDedupWindow, in memory (writer
+// only). A fingerprint is cut into 8 bands of 8 bits: two fingerprints at most
+// kNearDuplicateDistance (< 8) bits apart agree on at least one whole band, so
+// looking in the 8 matching buckets finds every candidate.
+
+constexpr UnixTime kDedupWindow = 14 * 24 * 3600;
+constexpr int kBands = 8;
+static_assert(kNearDuplicateDistance < kBands, "band lookup would miss near-duplicates");
+
+class NearIndex {
+ public:
+  struct Entry {
+    std::int64_t row_id = 0;
+    std::uint64_t source = 0;  // hash of the source id
+    UnixTime published = 0;
+    UnixTime first_seen = 0;
+    std::uint64_t simhash = 0;
+  };
+
+  void Add(const Entry& e) {
+    const std::uint64_t seq = base_ + entries_.size();
+    entries_.push_back(e);
+    for (int b = 0; b < kBands; ++b) buckets_[Bucket(e.simhash, b)].push_back(seq);
+  }
+
+  // Forgets entries first seen before `cutoff`; entries arrive in first-seen
+  // order, so they leave from the front.
+  void Expire(UnixTime cutoff) {
+    while (!entries_.empty() && entries_.front().first_seen < cutoff) {
+      entries_.pop_front();
+      ++base_;
+      stale_ += kBands;
+    }
+    if (stale_ > 4096 && stale_ > entries_.size() * kBands) {
+      for (auto& bucket : buckets_) {
+        bucket.erase(bucket.begin(),
+                     std::lower_bound(bucket.begin(), bucket.end(), base_));
+      }
+      stale_ = 0;
+    }
+  }
+
+  // The row of the closest fingerprint from another source published within
+  // the window of `published`, earliest on ties; 0 when there is none.
+  std::int64_t Find(std::uint64_t simhash, std::uint64_t source, UnixTime published) const {
+    std::int64_t best = 0;
+    int best_distance = kNearDuplicateDistance + 1;
+    UnixTime best_published = 0;
+    for (int b = 0; b < kBands; ++b) {
+      const auto& bucket = buckets_[Bucket(simhash, b)];
+      for (auto it = std::lower_bound(bucket.begin(), bucket.end(), base_); it != bucket.end();
+           ++it) {
+        const Entry& e = entries_[static_cast<std::size_t>(*it - base_)];
+        if (e.source == source) continue;
+        if (std::max(e.published, published) - std::min(e.published, published) > kDedupWindow) {
+          continue;
+        }
+        const int d = Distance(e.simhash, simhash);
+        if (d < best_distance || (d == best_distance && best && e.published < best_published)) {
+          best = e.row_id;
+          best_distance = d;
+          best_published = e.published;
+        }
+      }
+    }
+    return best;
+  }
+
+ private:
+  static std::size_t Bucket(std::uint64_t simhash, int band) {
+    return static_cast<std::size_t>(band) * 256 + ((simhash >> (8 * band)) & 0xff);
+  }
+
+  std::deque<Entry> entries_;
+  std::uint64_t base_ = 0;  // sequence number of entries_.front()
+  std::size_t stale_ = 0;   // bucket slots pointing before base_
+  std::array<std::vector<std::uint64_t>, kBands * 256> buckets_;
+};
+
+std::uint64_t SourceKey(std::string_view source_id) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : source_id) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
 // --- Statements.
 
 constexpr const char* kSelectExisting =
@@ -344,29 +607,31 @@ constexpr const char* kInsertItem =
     "INSERT INTO item (source_id, item_id, guid, title, link, canonical_link, "
     "published, updated, date_is_first_seen, author, summary, content, "
     "summary_text, content_text, categories, enclosures, language, content_hash, "
-    "first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18, ?19)";
+    "simhash, first_seen, cluster_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
 constexpr const char* kUpdateItem =
     "UPDATE item SET guid = ?3, title = ?4, link = ?5, canonical_link = ?6, "
     "published = ?7, updated = ?8, date_is_first_seen = ?9, author = ?10, "
     "summary = ?11, content = ?12, summary_text = ?13, content_text = ?14, "
-    "categories = ?15, enclosures = ?16, language = ?17, content_hash = ?18 "
-    "WHERE source_id = ?1 AND item_id = ?2";
+    "categories = ?15, enclosures = ?16, language = ?17, content_hash = ?18, "
+    "simhash = ?19 WHERE source_id = ?1 AND item_id = ?2";
 
 constexpr const char* kItemColumns =
     "i.row_id, i.first_seen, i.source_id, i.item_id, i.guid, i.title, i.link, "
     "i.canonical_link, i.published, i.updated, i.date_is_first_seen, i.author, "
     "i.summary, i.content, i.summary_text, i.content_text, i.categories, "
-    "i.enclosures, i.language";
+    "i.enclosures, i.language, i.cluster_id";
 
 constexpr const char* kSourceStateColumns =
     "source_id, etag, last_modified, last_attempt, last_success, last_outcome, "
-    "last_error, last_status, consecutive_failures, items_new, feed_title, feed_link";
+    "last_error, last_status, consecutive_failures, items_new, feed_title, feed_link, "
+    "last_bytes, last_elapsed_ms, items_seen, next_due, interval, moved_to, moved_from, "
+    "gone, gone_url";
 
-// Binds ?1..?18 of kInsertItem / kUpdateItem.
+// Binds ?1..?19 of kInsertItem / kUpdateItem.
 void BindItem(SQLite::Statement& st, const Item& item, UnixTime published, UnixTime updated,
-              bool date_is_first_seen, std::int64_t hash) {
+              bool date_is_first_seen, std::int64_t hash, std::uint64_t simhash) {
   st.bind(1, item.source_id);
   st.bind(2, item.id);
   st.bind(3, item.guid);
@@ -385,6 +650,32 @@ void BindItem(SQLite::Statement& st, const Item& item, UnixTime published, UnixT
   st.bind(16, EncodeEnclosures(item.enclosures));
   st.bind(17, item.language);
   st.bind(18, hash);
+  st.bind(19, static_cast<std::int64_t>(simhash));
+}
+
+// Reads kItemColumns; false when a list column is malformed.
+bool ReadItem(SQLite::Statement& st, StoredItem& s) {
+  s.row_id = st.getColumn(0).getInt64();
+  s.first_seen = st.getColumn(1).getInt64();
+  Item& it = s.item;
+  it.source_id = st.getColumn(2).getString();
+  it.id = st.getColumn(3).getString();
+  it.guid = st.getColumn(4).getString();
+  it.title = st.getColumn(5).getString();
+  it.link = st.getColumn(6).getString();
+  it.canonical_link = st.getColumn(7).getString();
+  it.published = st.getColumn(8).getInt64();
+  it.updated = st.getColumn(9).getInt64();
+  it.date_is_first_seen = st.getColumn(10).getInt() != 0;
+  it.author = st.getColumn(11).getString();
+  it.summary = st.getColumn(12).getString();
+  it.content = st.getColumn(13).getString();
+  it.summary_text = st.getColumn(14).getString();
+  it.content_text = st.getColumn(15).getString();
+  it.language = st.getColumn(18).getString();
+  s.cluster_id = st.getColumn(19).getInt64();
+  return DecodeCategories(st.getColumn(16).getString(), it.categories) &&
+         DecodeEnclosures(st.getColumn(17).getString(), it.enclosures);
 }
 
 SourceState ReadSourceState(SQLite::Statement& st) {
@@ -401,6 +692,15 @@ SourceState ReadSourceState(SQLite::Statement& st) {
   s.items_new = st.getColumn(9).getInt();
   s.feed_title = st.getColumn(10).getString();
   s.feed_link = st.getColumn(11).getString();
+  s.last_bytes = st.getColumn(12).getInt64();
+  s.last_elapsed_ms = st.getColumn(13).getInt64();
+  s.items_seen = st.getColumn(14).getInt();
+  s.next_due = st.getColumn(15).getInt64();
+  s.interval = st.getColumn(16).getInt64();
+  s.moved_to = st.getColumn(17).getString();
+  s.moved_from = st.getColumn(18).getString();
+  s.gone = st.getColumn(19).getInt() != 0;
+  s.gone_url = st.getColumn(20).getString();
   return s;
 }
 
@@ -408,14 +708,88 @@ bool IsNotADatabase(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_NOTADB || e.getErrorCode() == SQLITE_CORRUPT;
 }
 
+void BackfillSearch(SQLite::Database& db) {
+  SQLite::Statement read(db,
+                         "SELECT row_id, title, summary_text, content_text FROM item");
+  SQLite::Statement fts(db, "INSERT INTO item_fts (rowid, title, body) VALUES (?1, ?2, ?3)");
+  SQLite::Statement hash(db, "UPDATE item SET simhash = ?2 WHERE row_id = ?1");
+  while (read.executeStep()) {
+    Item it;
+    it.title = read.getColumn(1).getString();
+    it.summary_text = read.getColumn(2).getString();
+    it.content_text = read.getColumn(3).getString();
+    const Folded f = FoldItem(it);
+    const std::int64_t row_id = read.getColumn(0).getInt64();
+    fts.bind(1, row_id);
+    fts.bind(2, f.title);
+    fts.bind(3, f.body);
+    fts.exec();
+    fts.reset();
+    hash.bind(1, row_id);
+    hash.bind(2, static_cast<std::int64_t>(f.simhash));
+    hash.exec();
+    hash.reset();
+  }
+}
+
+// Reads the schema version, refusing files that are not ours, before
+// anything could write.
+Result<int> CheckedVersion(SQLite::Database& db, const std::string& path) {
+  try {
+    const int version = db.execAndGet("PRAGMA user_version").getInt();
+    const int objects = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+    if (version == 0 && objects > 0) {
+      return Error{
+          fmt::format("store: {} is not a redwire database: it holds {} schema objects but no "
+                      "redwire schema version",
+                      path, objects)};
+    }
+    if (version > kSchemaVersion) {
+      return Error{fmt::format("store: {} has schema version {}, newer than this redwire ({})",
+                               path, version, kSchemaVersion)};
+    }
+    return version;
+  } catch (const SQLite::Exception& e) {
+    if (IsNotADatabase(e)) {
+      return Error{fmt::format("store: {} is not a redwire database: {}", path, e.what())};
+    }
+    return Error{fmt::format("store: open {}: {}", path, e.what())};
+  }
+}
+
 }  // namespace
 
 struct Store::Impl {
   Impl(std::string path, SQLite::Database db) : path_(std::move(path)), db_(std::move(db)) {}
 
+  // Fills the near-duplicate index with the window's fingerprints. Row ids
+  // grow with first-seen time, so the walk stops at the window's edge.
+  void LoadNearIndex(UnixTime now) {
+    SQLite::Statement st(db_,
+                         "SELECT row_id, source_id, published, first_seen, simhash FROM item "
+                         "ORDER BY row_id DESC");
+    std::vector<NearIndex::Entry> recent;
+    while (st.executeStep()) {
+      NearIndex::Entry e;
+      e.first_seen = st.getColumn(3).getInt64();
+      if (e.first_seen < now - kDedupWindow) break;
+      e.simhash = static_cast<std::uint64_t>(st.getColumn(4).getInt64());
+      if (e.simhash == 0) continue;
+      e.row_id = st.getColumn(0).getInt64();
+      e.source = SourceKey(st.getColumn(1).getString());
+      e.published = st.getColumn(2).getInt64();
+      recent.push_back(e);
+    }
+    for (auto it = recent.rbegin(); it != recent.rend(); ++it) near_.Add(*it);
+  }
+
   std::string path_;
   SQLite::Database db_;
+  NearIndex near_;
+  std::string prune_cursor_;  // the source Prune visits next
 };
+
+int Store::SchemaVersion() { return kSchemaVersion; }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
@@ -428,29 +802,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: open {}: {}", path, e.what())};
   }
-
-  // Read the header and schema before anything that could write, so a file
-  // that is not ours is refused untouched rather than "repaired".
-  int version = 0;
-  try {
-    version = db->execAndGet("PRAGMA user_version").getInt();
-    int objects = db->execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
-    if (version == 0 && objects > 0) {
-      return Error{
-          fmt::format("store: {} is not a redwire database: it holds {} schema objects but no "
-                      "redwire schema version",
-                      path, objects)};
-    }
-  } catch (const SQLite::Exception& e) {
-    if (IsNotADatabase(e)) {
-      return Error{fmt::format("store: {} is not a redwire database: {}", path, e.what())};
-    }
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
-  }
-  if (version > kSchemaVersion) {
-    return Error{fmt::format("store: {} has schema version {}, newer than this redwire ({})", path,
-                             version, kSchemaVersion)};
-  }
+  auto version = CheckedVersion(*db, path);
+  if (!version.ok()) return version.error();
 
   try {
     std::string mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
@@ -459,19 +812,45 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     }
     db->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 
-    for (int v = version; v < kSchemaVersion; ++v) {
+    if (version.value() < kSchemaVersion) {
+      // All steps in one transaction: a crash mid-way leaves the old schema.
       SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have migrated while we waited for the write lock.
-      if (db->execAndGet("PRAGMA user_version").getInt() > v) continue;
-      db->exec(kMigrations[static_cast<std::size_t>(v)]);
-      db->exec("PRAGMA user_version = " + std::to_string(v + 1));
+      const int from = db->execAndGet("PRAGMA user_version").getInt();
+      for (int v = from; v < kSchemaVersion; ++v) {
+        db->exec(kMigrations[static_cast<std::size_t>(v)]);
+        if (v + 1 == kBackfillSearchVersion) BackfillSearch(*db);
+      }
+      db->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
       tx.commit();
-      spdlog::info("store: {}: migrated schema to version {}", path, v + 1);
+      if (from < kSchemaVersion) {
+        spdlog::info("store: {}: migrated schema from version {} to {}", path, from,
+                     kSchemaVersion);
+      }
     }
+    auto impl = std::make_unique<Impl>(path, std::move(*db));
+    impl->LoadNearIndex(Now());
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: open {}: {}", path, e.what())};
   }
+}
 
+Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& path) {
+  std::optional<SQLite::Database> db;
+  try {
+    db.emplace(path, SQLite::OPEN_READONLY);
+    db->exec("PRAGMA busy_timeout=5000");
+  } catch (const SQLite::Exception& e) {
+    return Error{fmt::format("store: open {} for reading: {}", path, e.what())};
+  }
+  auto version = CheckedVersion(*db, path);
+  if (!version.ok()) return version.error();
+  if (version.value() != kSchemaVersion) {
+    return Error{fmt::format(
+        "store: {} has schema version {}; a writer must migrate it to {} before it is read",
+        path, version.value(), kSchemaVersion)};
+  }
   return std::unique_ptr<Store>(new Store(std::make_unique<Impl>(path, std::move(*db))));
 }
 
@@ -486,16 +865,27 @@ Result<UpsertStats> Store::Upsert(const std::vector<Item>& items,
 
   SQLite::Database& db = impl_->db_;
   const Item* current = &items.front();
+  const UnixTime now = Now();
+  // Fingerprints join the in-memory index only once their rows are committed.
+  std::vector<NearIndex::Entry> fresh;
   try {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement select(db, kSelectExisting);
     SQLite::Statement insert(db, kInsertItem);
     SQLite::Statement update(db, kUpdateItem);
+    SQLite::Statement fts_insert(db,
+                                 "INSERT INTO item_fts (rowid, title, body) VALUES (?1, ?2, ?3)");
+    SQLite::Statement fts_update(db, "UPDATE item_fts SET title = ?2, body = ?3 WHERE rowid = ?1");
+    SQLite::Statement same_link(db,
+                                "SELECT row_id, cluster_id FROM item WHERE canonical_link = ?1 "
+                                "AND canonical_link != '' AND source_id != ?2 "
+                                "ORDER BY published, row_id LIMIT 1");
+    SQLite::Statement cluster_of(db, "SELECT cluster_id FROM item WHERE row_id = ?1");
+    SQLite::Statement found_cluster(db, "UPDATE item SET cluster_id = row_id WHERE row_id = ?1");
     SQLite::Statement clear_topics(db, "DELETE FROM item_topic WHERE row_id = ?1");
     SQLite::Statement add_topic(db,
                                 "INSERT OR IGNORE INTO item_topic (row_id, topic_id, published) "
                                 "VALUES (?1, ?2, ?3)");
-    const UnixTime now = Now();
 
     for (std::size_t i = 0; i < items.size(); ++i) {
       const Item& item = items[i];
@@ -521,22 +911,79 @@ Result<UpsertStats> Store::Upsert(const std::vector<Item>& items,
           date_is_first_seen = select.getColumn(3).getInt() != 0;
         }
         select.reset();
-        BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash);
+        const Folded folded = FoldItem(item);
+        BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash,
+                 folded.simhash);
         update.exec();
         update.reset();
+        fts_update.bind(1, row_id);
+        fts_update.bind(2, folded.title);
+        fts_update.bind(3, folded.body);
+        fts_update.exec();
+        fts_update.reset();
         ++stats.updated;
         spdlog::debug("store: upsert {}: item {} changed", item.source_id, item.id);
         clear_topics.bind(1, row_id);
         clear_topics.exec();
         clear_topics.reset();
+        if (folded.simhash) {
+          fresh.push_back({row_id, SourceKey(item.source_id), published, now, folded.simhash});
+        }
       } else {
         select.reset();
-        BindItem(insert, item, published, item.updated, date_is_first_seen, hash);
-        insert.bind(19, now);
+        const Folded folded = FoldItem(item);
+        const std::uint64_t source_key = SourceKey(item.source_id);
+
+        // The row this item duplicates: same canonical link, else the
+        // closest near-duplicate text.
+        std::int64_t twin = 0;
+        std::int64_t cluster = 0;
+        if (!item.canonical_link.empty()) {
+          same_link.bind(1, item.canonical_link);
+          same_link.bind(2, item.source_id);
+          if (same_link.executeStep()) {
+            twin = same_link.getColumn(0).getInt64();
+            cluster = same_link.getColumn(1).getInt64();
+          }
+          same_link.reset();
+        }
+        if (!twin && folded.simhash) {
+          twin = impl_->near_.Find(folded.simhash, source_key, published);
+          if (twin) {
+            cluster_of.bind(1, twin);
+            if (cluster_of.executeStep()) {
+              cluster = cluster_of.getColumn(0).getInt64();
+            } else {
+              twin = 0;  // pruned since it was fingerprinted
+            }
+            cluster_of.reset();
+          }
+        }
+        if (twin && !cluster) {
+          found_cluster.bind(1, twin);
+          found_cluster.exec();
+          found_cluster.reset();
+          cluster = twin;
+        }
+
+        BindItem(insert, item, published, item.updated, date_is_first_seen, hash, folded.simhash);
+        insert.bind(20, now);
+        insert.bind(21, cluster);
         insert.exec();
         insert.reset();
         row_id = db.getLastInsertRowid();
+        fts_insert.bind(1, row_id);
+        fts_insert.bind(2, folded.title);
+        fts_insert.bind(3, folded.body);
+        fts_insert.exec();
+        fts_insert.reset();
         ++stats.inserted;
+        if (cluster) {
+          ++stats.clustered;
+          spdlog::debug("store: upsert {}: item {} duplicates row {}", item.source_id, item.id,
+                        twin);
+        }
+        if (folded.simhash) fresh.push_back({row_id, source_key, published, now, folded.simhash});
       }
 
       for (const std::string& topic : topics[i]) {
@@ -551,61 +998,101 @@ Result<UpsertStats> Store::Upsert(const std::vector<Item>& items,
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: upsert {}: {}", current->source_id, e.what())};
   }
+  impl_->near_.Expire(now - kDedupWindow);
+  for (const auto& e : fresh) impl_->near_.Add(e);
   return stats;
 }
 
 Result<std::vector<StoredItem>> Store::Items(const Query& query) {
+  std::string match;
+  if (query.search) {
+    auto fts = FtsQuery(*query.search);
+    if (!fts.ok()) return Error{"store: search: " + fts.error().message};
+    match = std::move(fts).value();
+  }
+
   std::string sql = "SELECT ";
   sql += kItemColumns;
-  // Each shape is written so that its ORDER BY matches one index and LIMIT
-  // stops the walk early.
-  if (query.topic) {
-    sql += " FROM item_topic t JOIN item i ON i.row_id = t.row_id WHERE t.topic_id = ?1";
-    if (query.source) sql += " AND i.source_id = ?2";
+  // Each shape is written so that its ORDER BY matches one index and the
+  // walk stops as soon as enough rows are read (a search sorts its matches).
+  if (query.search) {
+    sql += " FROM item_fts f JOIN item i ON i.row_id = f.rowid WHERE item_fts MATCH :match";
+    if (query.topic) {
+      sql += " AND EXISTS (SELECT 1 FROM item_topic t WHERE t.row_id = i.row_id AND "
+             "t.topic_id = :topic)";
+    }
+    if (query.source) sql += " AND i.source_id = :source";
+    if (query.since) sql += " AND i.published >= :since";
+    sql += " ORDER BY i.published DESC, i.row_id DESC";
+  } else if (query.topic) {
+    sql += " FROM item_topic t JOIN item i ON i.row_id = t.row_id WHERE t.topic_id = :topic";
+    if (query.source) sql += " AND i.source_id = :source";
+    if (query.since) sql += " AND t.published >= :since";
     sql += " ORDER BY t.published DESC, t.row_id DESC";
   } else if (query.source) {
-    sql += " FROM item i WHERE i.source_id = ?2 ORDER BY i.published DESC, i.row_id DESC";
+    sql += " FROM item i WHERE i.source_id = :source";
+    if (query.since) sql += " AND i.published >= :since";
+    sql += " ORDER BY i.published DESC, i.row_id DESC";
   } else {
-    sql += " FROM item i ORDER BY i.published DESC, i.row_id DESC";
+    sql += " FROM item i";
+    if (query.since) sql += " WHERE i.published >= :since";
+    sql += " ORDER BY i.published DESC, i.row_id DESC";
   }
-  sql += " LIMIT ?3";
+  const std::size_t limit =
+      query.limit > 0 ? static_cast<std::size_t>(query.limit) : static_cast<std::size_t>(-1);
 
   std::vector<StoredItem> out;
   try {
     SQLite::Database& db = impl_->db_;
     SQLite::Statement st(db, sql);
-    if (query.topic) st.bind(1, *query.topic);
-    if (query.source) st.bind(2, *query.source);
-    st.bind(3, query.limit > 0 ? query.limit : -1);
+    if (query.search) st.bind(":match", match);
+    if (query.topic) st.bind(":topic", *query.topic);
+    if (query.source) st.bind(":source", *query.source);
+    if (query.since) st.bind(":since", query.since);
     SQLite::Statement topics(db,
                              "SELECT topic_id FROM item_topic WHERE row_id = ?1 "
                              "ORDER BY topic_id");
-    while (st.executeStep()) {
-      StoredItem s;
-      s.row_id = st.getColumn(0).getInt64();
-      s.first_seen = st.getColumn(1).getInt64();
-      Item& it = s.item;
-      it.source_id = st.getColumn(2).getString();
-      it.id = st.getColumn(3).getString();
-      it.guid = st.getColumn(4).getString();
-      it.title = st.getColumn(5).getString();
-      it.link = st.getColumn(6).getString();
-      it.canonical_link = st.getColumn(7).getString();
-      it.published = st.getColumn(8).getInt64();
-      it.updated = st.getColumn(9).getInt64();
-      it.date_is_first_seen = st.getColumn(10).getInt() != 0;
-      it.author = st.getColumn(11).getString();
-      it.summary = st.getColumn(12).getString();
-      it.content = st.getColumn(13).getString();
-      it.summary_text = st.getColumn(14).getString();
-      it.content_text = st.getColumn(15).getString();
-      if (!DecodeCategories(st.getColumn(16).getString(), it.categories) ||
-          !DecodeEnclosures(st.getColumn(17).getString(), it.enclosures)) {
-        return Error{fmt::format("store: {}: item row {} ({} {}) has malformed list columns",
-                                 impl_->path_, s.row_id, it.source_id, it.id)};
-      }
-      it.language = st.getColumn(18).getString();
+    SQLite::Statement members(db,
+                              "SELECT row_id, source_id, link, title FROM item "
+                              "WHERE cluster_id = ?1 AND cluster_id != 0 "
+                              "ORDER BY published, row_id");
+    SQLite::Statement one(db, std::string("SELECT ") + kItemColumns +
+                                  " FROM item i WHERE i.row_id = ?1");
+    std::unordered_set<std::int64_t> clusters_seen;
+    auto malformed = [&](const StoredItem& s) {
+      return Error{fmt::format("store: {}: item row {} ({} {}) has malformed list columns",
+                               impl_->path_, s.row_id, s.item.source_id, s.item.id)};
+    };
 
+    while (out.size() < limit && st.executeStep()) {
+      StoredItem s;
+      if (!ReadItem(st, s)) return malformed(s);
+      if (query.dedup && s.cluster_id != 0) {
+        if (!clusters_seen.insert(s.cluster_id).second) continue;
+        // The cluster's earliest member stands for it; the rest are via.
+        std::int64_t first = 0;
+        members.bind(1, s.cluster_id);
+        while (members.executeStep()) {
+          const std::int64_t row = members.getColumn(0).getInt64();
+          if (!first) {
+            first = row;
+            continue;
+          }
+          s.via.push_back({members.getColumn(1).getString(), members.getColumn(2).getString(),
+                           members.getColumn(3).getString()});
+        }
+        members.reset();
+        if (first && first != s.row_id) {
+          one.bind(1, first);
+          if (one.executeStep()) {
+            std::vector<Via> via = std::move(s.via);
+            s = StoredItem{};
+            if (!ReadItem(one, s)) return malformed(s);
+            s.via = std::move(via);
+          }
+          one.reset();
+        }
+      }
       topics.bind(1, s.row_id);
       while (topics.executeStep()) s.topics.push_back(topics.getColumn(0).getString());
       topics.reset();
@@ -614,7 +1101,158 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: items query on {}: {}", impl_->path_, e.what())};
   }
+  if (query.dedup) {
+    // A cluster sits where its representative's date puts it.
+    std::stable_sort(out.begin(), out.end(), [](const StoredItem& a, const StoredItem& b) {
+      return a.item.published != b.item.published ? a.item.published > b.item.published
+                                                  : a.row_id > b.row_id;
+    });
+  }
   return out;
+}
+
+Result<int> Store::Prune(UnixTime now,
+                         const std::function<RetentionRule(const std::string&)>& rule_of,
+                         int max_rows) {
+  int deleted = 0;
+  try {
+    SQLite::Database& db = impl_->db_;
+    // Sources are visited by skipping along the (source_id, ...) index.
+    SQLite::Statement next_source(
+        db, "SELECT source_id FROM item WHERE source_id >= ?1 ORDER BY source_id LIMIT 1");
+    SQLite::Statement doomed(
+        db,
+        "SELECT row_id FROM (SELECT row_id, published, first_seen FROM item "
+        "WHERE source_id = ?1 ORDER BY published DESC, row_id DESC LIMIT -1 OFFSET ?2) "
+        "WHERE published < ?3 AND first_seen < ?3 LIMIT ?4");
+    SQLite::Statement remove(db, "DELETE FROM item WHERE row_id = ?1");
+    std::string cursor = impl_->prune_cursor_;
+    bool wrapped = cursor.empty();
+    while (deleted < max_rows) {
+      next_source.bind(1, cursor);
+      std::string source;
+      const bool found = next_source.executeStep();
+      if (found) source = next_source.getColumn(0).getString();
+      next_source.reset();
+      if (!found) {
+        if (wrapped) {
+          cursor.clear();
+          break;
+        }
+        wrapped = true;
+        cursor.clear();
+        continue;
+      }
+      if (wrapped && !impl_->prune_cursor_.empty() && source >= impl_->prune_cursor_) {
+        // Back where this call began: a whole round is done.
+        cursor.clear();
+        break;
+      }
+      const RetentionRule rule = rule_of(source);
+      std::vector<std::int64_t> rows;
+      doomed.bind(1, source);
+      doomed.bind(2, std::max(0, rule.keep_min));
+      doomed.bind(3, now - static_cast<UnixTime>(rule.keep_days) * 24 * 3600);
+      doomed.bind(4, max_rows - deleted);
+      while (doomed.executeStep()) rows.push_back(doomed.getColumn(0).getInt64());
+      doomed.reset();
+      if (!rows.empty()) {
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        for (std::int64_t row : rows) {
+          remove.bind(1, row);
+          remove.exec();
+          remove.reset();
+        }
+        tx.commit();
+        deleted += static_cast<int>(rows.size());
+        spdlog::info("store: pruned {} items of {}", rows.size(), source);
+      }
+      if (deleted >= max_rows) {
+        cursor = source;  // it may hold more
+        break;
+      }
+      cursor = source + '\x01';  // the next source id after this one
+    }
+    impl_->prune_cursor_ = deleted >= max_rows ? cursor : std::string();
+  } catch (const SQLite::Exception& e) {
+    return Error{fmt::format("store: prune on {}: {}", impl_->path_, e.what())};
+  }
+  return deleted;
+}
+
+Result<int> Store::ReclassifyRecent(
+    UnixTime since, const std::function<std::vector<std::string>(const Item&)>& topics_of) {
+  constexpr int kBatch = 250;
+  int changed = 0;
+  try {
+    SQLite::Database& db = impl_->db_;
+    // Row ids grow with first-seen time, so the walk goes down from the newest.
+    SQLite::Statement batch(db, std::string("SELECT ") + kItemColumns +
+                                    " FROM item i WHERE i.row_id < ?1 "
+                                    "ORDER BY i.row_id DESC LIMIT ?2");
+    SQLite::Statement current(db,
+                              "SELECT topic_id FROM item_topic WHERE row_id = ?1 "
+                              "ORDER BY topic_id");
+    SQLite::Statement clear_topics(db, "DELETE FROM item_topic WHERE row_id = ?1");
+    SQLite::Statement add_topic(db,
+                                "INSERT OR IGNORE INTO item_topic (row_id, topic_id, published) "
+                                "VALUES (?1, ?2, ?3)");
+    std::int64_t cursor = std::numeric_limits<std::int64_t>::max();
+    bool done = false;
+    while (!done) {
+      struct Change {
+        std::int64_t row_id;
+        UnixTime published;
+        std::vector<std::string> topics;
+      };
+      std::vector<Change> changes;
+      int read = 0;
+      batch.bind(1, cursor);
+      batch.bind(2, kBatch);
+      while (batch.executeStep()) {
+        ++read;
+        StoredItem s;
+        if (!ReadItem(batch, s)) {
+          return Error{fmt::format("store: {}: item row {} has malformed list columns",
+                                   impl_->path_, s.row_id)};
+        }
+        cursor = s.row_id;
+        if (s.first_seen < since) {
+          done = true;
+          break;
+        }
+        std::vector<std::string> want = topics_of(s.item);
+        std::sort(want.begin(), want.end());
+        want.erase(std::unique(want.begin(), want.end()), want.end());
+        current.bind(1, s.row_id);
+        std::vector<std::string> have;
+        while (current.executeStep()) have.push_back(current.getColumn(0).getString());
+        current.reset();
+        if (want != have) changes.push_back({s.row_id, s.item.published, std::move(want)});
+      }
+      batch.reset();
+      if (read < kBatch) done = true;
+      if (changes.empty()) continue;
+      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      for (const Change& c : changes) {
+        clear_topics.bind(1, c.row_id);
+        clear_topics.exec();
+        clear_topics.reset();
+        for (const std::string& topic : c.topics) {
+          add_topic.bind(1, c.row_id);
+          add_topic.bind(2, topic);
+          add_topic.bind(3, c.published);
+          add_topic.exec();
+          add_topic.reset();
+        }
+      }
+      tx.commit();
+      changed += static_cast<int>(changes.size());
+    }
+  } catch (const SQLite::Exception& e) {
+    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+  }
+  return changed;
 }
 
 Result<std::optional<SourceState>> Store::GetSourceState(const std::string& source_id) {
@@ -634,14 +1272,19 @@ Status Store::PutSourceState(const SourceState& state) {
     SQLite::Statement st(
         impl_->db_,
         std::string("INSERT INTO source_state (") + kSourceStateColumns +
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+            "?16, ?17, ?18, ?19, ?20, ?21) "
             "ON CONFLICT (source_id) DO UPDATE SET etag = excluded.etag, "
             "last_modified = excluded.last_modified, last_attempt = excluded.last_attempt, "
             "last_success = excluded.last_success, last_outcome = excluded.last_outcome, "
             "last_error = excluded.last_error, last_status = excluded.last_status, "
             "consecutive_failures = excluded.consecutive_failures, "
             "items_new = excluded.items_new, feed_title = excluded.feed_title, "
-            "feed_link = excluded.feed_link");
+            "feed_link = excluded.feed_link, last_bytes = excluded.last_bytes, "
+            "last_elapsed_ms = excluded.last_elapsed_ms, items_seen = excluded.items_seen, "
+            "next_due = excluded.next_due, interval = excluded.interval, "
+            "moved_to = excluded.moved_to, moved_from = excluded.moved_from, "
+            "gone = excluded.gone, gone_url = excluded.gone_url");
     st.bind(1, state.source_id);
     st.bind(2, state.etag);
     st.bind(3, state.last_modified);
@@ -654,6 +1297,15 @@ Status Store::PutSourceState(const SourceState& state) {
     st.bind(10, state.items_new);
     st.bind(11, state.feed_title);
     st.bind(12, state.feed_link);
+    st.bind(13, state.last_bytes);
+    st.bind(14, state.last_elapsed_ms);
+    st.bind(15, state.items_seen);
+    st.bind(16, state.next_due);
+    st.bind(17, state.interval);
+    st.bind(18, state.moved_to);
+    st.bind(19, state.moved_from);
+    st.bind(20, state.gone ? 1 : 0);
+    st.bind(21, state.gone_url);
     st.exec();
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: put source state {}: {}", state.source_id, e.what())};

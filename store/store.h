@@ -1,8 +1,13 @@
 // store: the SQLite store (SQLiteCpp). Schema by versioned migrations
-// (PRAGMA user_version), WAL. One Store is one connection; the daemon has one
-// writer. Every method catches SQLite exceptions and returns them as errors.
+// (PRAGMA user_version), WAL, synchronous=NORMAL. One Store is one
+// connection: the daemon has one writer (Open) and reads for HTTP through
+// readers (OpenReader), which never block it. Items are grouped into
+// cross-source duplicate clusters and indexed for full-text search. Every
+// method catches SQLite exceptions and returns them as errors. A Store is
+// used from one thread at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,11 +18,22 @@
 
 namespace redwire::store {
 
+// Another copy of an entry's story, from a later source.
+struct Via {
+  std::string source_id;
+  std::string link;
+  std::string title;
+};
+
 struct StoredItem {
   std::int64_t row_id = 0;
   UnixTime first_seen = 0;
   std::vector<std::string> topics;
   Item item;
+  // The duplicate cluster: 0 while the item has no duplicate, else the row id
+  // of the cluster's first member.
+  std::int64_t cluster_id = 0;
+  std::vector<Via> via;  // the cluster's other members, when the query deduplicates
 };
 
 // What the fetcher last learnt about a source.
@@ -50,19 +66,39 @@ struct UpsertStats {
   int inserted = 0;
   int updated = 0;
   int unchanged = 0;
+  int clustered = 0;  // inserted items found to duplicate another source's item
 };
 
 struct Query {
   std::optional<std::string> topic;
   std::optional<std::string> source;
   int limit = 50;  // at most this many items; zero or less means no limit
+  // Words, "phrases", prefix*, OR between terms, -word to exclude; matched
+  // ignoring case and accents against title, summary and content.
+  std::optional<std::string> search;
+  UnixTime since = 0;  // only items published at or after this
+  // One entry per duplicate cluster: its earliest member (by published time),
+  // with the other members as `via`, ordered by that member's time.
+  bool dedup = false;
+};
+
+// How long a source's items are kept.
+struct RetentionRule {
+  int keep_days = 365;  // items older than this (published and first seen) may go
+  int keep_min = 50;    // but never a source's newest keep_min items
 };
 
 class Store {
  public:
   // Opens or creates the database at `path` and migrates it. Refuses a file
   // that is not a database or whose schema is newer than this binary.
+  // Migrations run in one transaction. Only one process may hold a writer.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  // A read-only connection to a database a writer has already migrated;
+  // it sees every committed write and never blocks the writer.
+  static Result<std::unique_ptr<Store>> OpenReader(const std::string& path);
+  // The schema version (PRAGMA user_version) this binary migrates to.
+  static int SchemaVersion();
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -78,9 +114,28 @@ class Store {
   Result<UpsertStats> Upsert(const std::vector<Item>& items,
                              const std::vector<std::vector<std::string>>& topics);
 
+  // A new item joins the cluster of an item from another source with the same
+  // canonical link, or else with a near-duplicate title and text (SimHash,
+  // see fingerprint.h) published within 14 days of it. An edited item stays
+  // in its cluster.
+
   // Newest first by published time, then row id. Each StoredItem's topics are
-  // sorted.
+  // sorted. A search that is not valid (e.g. only exclusions) is an error
+  // naming the problem.
   Result<std::vector<StoredItem>> Items(const Query& query);
+
+  // Deletes at most `max_rows` items that `rule_of(source_id)` no longer
+  // keeps, oldest first, visiting sources in turn and resuming where the last
+  // call stopped. Returns the number deleted: fewer than `max_rows` means a
+  // whole round found nothing more. Never vacuums; freed pages are reused.
+  Result<int> Prune(UnixTime now, const std::function<RetentionRule(const std::string&)>& rule_of,
+                    int max_rows);
+
+  // Recomputes the topics of every item first seen at or after `since`, in
+  // transactions of a few hundred items so ingest can interleave. Returns the
+  // number of items whose topics changed.
+  Result<int> ReclassifyRecent(
+      UnixTime since, const std::function<std::vector<std::string>(const Item&)>& topics_of);
 
   Result<std::optional<SourceState>> GetSourceState(const std::string& source_id);
   Status PutSourceState(const SourceState& state);

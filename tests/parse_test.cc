@@ -222,7 +222,12 @@ TEST_CASE("Greek item: UTF-8 text and a Greek date survive", "[rss][utf8]") {
 TEST_CASE("ill-formed RSS: junk, HTML entities, bare ampersands, controls", "[rss][bozo]") {
   const ParsedFeed feed =
       ParseOk(ReadFixture("pce-illformed.rss"), MakeContext("https://www.pce.es/feed/"));
-  CHECK_FALSE(feed.bozo);
+  // Repaired, so every item is kept, but reported (issue 3 point 4).
+  CHECK(feed.bozo);
+  CHECK(Contains(feed.bozo_reason, "undefined entity &"));
+  CHECK(Contains(feed.bozo_reason, "unescaped &"));
+  CHECK(Contains(feed.bozo_reason, "invalid control characters"));
+  CHECK(Contains(feed.bozo_reason, "junk before the XML document"));
   CHECK(feed.meta.title == "Partido Comunista de España — Noticias");
   REQUIRE(feed.items.size() == 1);
   const Item& item = feed.items[0];
@@ -625,13 +630,16 @@ TEST_CASE("caps: items, title, summary, content; invalid UTF-8 replaced", "[caps
   }
   SECTION("invalid UTF-8 and control characters") {
     const ParsedFeed feed = ParseOk(
-        RssWithItems("<item><guid>bad</guid><title>a\xff\xfe b\xc3 c\x01\x0b d&#x1;e&#xFFFE;</title>"
+        // A UTF-8 feed with a few broken bytes in one title stays UTF-8.
+        RssWithItems("<item><guid>ok</guid><title>Κομμουνιστικό Κόμμα Ελλάδας</title></item>"
+                     "<item><guid>bad</guid><title>a\xff\xfe b\xc3 c\x01\x0b d&#x1;e&#xFFFE;</title>"
                      "<description>x\x1fy</description></item>"),
         context);
-    REQUIRE(feed.items.size() == 1);
-    CHECK(feed.items[0].title == "a\xEF\xBF\xBD\xEF\xBF\xBD b\xEF\xBF\xBD c de");
-    CHECK(feed.items[0].summary_text == "xy");
-    CheckAllTextValid(feed.items[0]);
+    REQUIRE(feed.items.size() == 2);
+    CHECK(feed.encoding == "utf-8");
+    CHECK(feed.items[1].title == "a\xEF\xBF\xBD\xEF\xBF\xBD b\xEF\xBF\xBD c de");
+    CHECK(feed.items[1].summary_text == "xy");
+    CheckAllTextValid(feed.items[1]);
   }
 }
 
@@ -730,11 +738,14 @@ TEST_CASE("charsets: BOM, then HTTP charset, then XML declaration", "[charset]")
     REQUIRE(feed.items.size() == 1);
     CHECK(feed.items[0].title == "Солидарность с Кубой");
   }
-  SECTION("without the HTTP charset the bytes are invalid UTF-8 and get replaced") {
+  SECTION("windows-1251 declared as UTF-8 is detected, not mojibake") {
     const ParsedFeed feed =
         ParseOk(ReadFixture("kprf-windows-1251.rss"), MakeContext("https://kprf.ru/rss"));
+    CHECK(feed.encoding == "windows-1251");
+    CHECK(feed.bozo);
+    CHECK(feed.meta.title == "КПРФ — Новости");
     REQUIRE(feed.items.size() == 1);
-    CHECK(Contains(feed.items[0].title, "\xEF\xBF\xBD"));
+    CHECK(feed.items[0].title == "Солидарность с Кубой");
     CheckAllTextValid(feed.items[0]);
   }
   SECTION("a UTF-16LE byte order mark beats the HTTP charset") {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -45,6 +46,15 @@ class TempDir {
  private:
   fs::path path_;
 };
+
+// Query with only the skeleton's three fields set (the rest default).
+Query MakeQuery(std::optional<std::string> topic, std::optional<std::string> source, int limit) {
+  Query q;
+  q.topic = std::move(topic);
+  q.source = std::move(source);
+  q.limit = limit;
+  return q;
+}
 
 UnixTime Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -243,7 +253,7 @@ TEST_CASE("an edited item is updated in place with a bumped updated time", "[sto
   auto store = OpenOrFail(dir.File("rw.db"));
   Item original = MakeItem("kke-en", "guid-7", 1000);
   REQUIRE(store->Upsert({original, MakeItem("kke-en", "other", 500)}, {{}, {}}).ok());
-  auto stored = QueryOrFail(*store, Query{.topic = {}, .source = {}, .limit = 1});
+  auto stored = QueryOrFail(*store, MakeQuery({}, {}, 1));
   REQUIRE(stored.size() == 1);
 
   Item edited = original;
@@ -257,7 +267,7 @@ TEST_CASE("an edited item is updated in place with a bumped updated time", "[sto
   CHECK(stats->unchanged == 0);
   CHECK(store->CountItems().value() == 2);
 
-  auto after = QueryOrFail(*store, Query{.topic = {}, .source = {}, .limit = 1});
+  auto after = QueryOrFail(*store, MakeQuery({}, {}, 1));
   REQUIRE(after.size() == 1);
   CHECK(after[0].row_id == stored[0].row_id);
   CHECK(after[0].first_seen == stored[0].first_seen);
@@ -290,7 +300,7 @@ TEST_CASE("an edited item is updated in place with a bumped updated time", "[sto
     undated.updated = 9000;
     undated.title = "Undated, edited";
     REQUIRE(store->Upsert({undated}, {{"t"}})->updated == 1);
-    auto got = QueryOrFail(*store, Query{.topic = "t", .source = {}, .limit = 10});
+    auto got = QueryOrFail(*store, MakeQuery("t", {}, 10));
     REQUIRE(got.size() == 1);
     CHECK(got[0].item.title == "Undated, edited");
     CHECK(got[0].item.published == 2000);
@@ -312,22 +322,22 @@ TEST_CASE("queries filter by topic and source, order newest first and limit", "[
 
   using V = std::vector<std::string>;
   CHECK(Ids(QueryOrFail(*store, Query{})) == V{"b1", "b2", "a2", "a3", "a1"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = {}, .source = {}, .limit = 2})) == V{"b1", "b2"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = {}, .source = {}, .limit = 0})).size() == 5);
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = "cuba", .source = {}, .limit = 50})) ==
+  CHECK(Ids(QueryOrFail(*store, MakeQuery({}, {}, 2))) == V{"b1", "b2"});
+  CHECK(Ids(QueryOrFail(*store, MakeQuery({}, {}, 0))).size() == 5);
+  CHECK(Ids(QueryOrFail(*store, MakeQuery("cuba", {}, 50))) ==
         V{"b1", "b2", "a1"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = "cuba", .source = {}, .limit = 2})) ==
+  CHECK(Ids(QueryOrFail(*store, MakeQuery("cuba", {}, 2))) ==
         V{"b1", "b2"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = "labour", .source = {}, .limit = 50})) ==
+  CHECK(Ids(QueryOrFail(*store, MakeQuery("labour", {}, 50))) ==
         V{"b1", "a2"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = {}, .source = "a", .limit = 50})) ==
+  CHECK(Ids(QueryOrFail(*store, MakeQuery({}, "a", 50))) ==
         V{"a2", "a3", "a1"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = {}, .source = "a", .limit = 1})) == V{"a2"});
-  CHECK(Ids(QueryOrFail(*store, Query{.topic = "cuba", .source = "a", .limit = 50})) == V{"a1"});
-  CHECK(QueryOrFail(*store, Query{.topic = "nothing", .source = {}, .limit = 50}).empty());
-  CHECK(QueryOrFail(*store, Query{.topic = {}, .source = "nobody", .limit = 50}).empty());
+  CHECK(Ids(QueryOrFail(*store, MakeQuery({}, "a", 1))) == V{"a2"});
+  CHECK(Ids(QueryOrFail(*store, MakeQuery("cuba", "a", 50))) == V{"a1"});
+  CHECK(QueryOrFail(*store, MakeQuery("nothing", {}, 50)).empty());
+  CHECK(QueryOrFail(*store, MakeQuery({}, "nobody", 50)).empty());
 
-  auto cuba = QueryOrFail(*store, Query{.topic = "cuba", .source = {}, .limit = 1});
+  auto cuba = QueryOrFail(*store, MakeQuery("cuba", {}, 1));
   REQUIRE(cuba.size() == 1);
   CHECK(cuba[0].topics == V{"cuba", "labour"});
 
@@ -336,7 +346,7 @@ TEST_CASE("queries filter by topic and source, order newest first and limit", "[
     moved.published = 1000;
     moved.title = "a1, re-dated and retitled";
     REQUIRE(store->Upsert({moved}, {{"cuba"}})->updated == 1);
-    CHECK(Ids(QueryOrFail(*store, Query{.topic = "cuba", .source = {}, .limit = 50})) ==
+    CHECK(Ids(QueryOrFail(*store, MakeQuery("cuba", {}, 50))) ==
           V{"a1", "b1", "b2"});
     CHECK(Ids(QueryOrFail(*store, Query{}))[0] == "a1");
   }
@@ -352,9 +362,9 @@ TEST_CASE("topic assignment is replaced when an item changes", "[store]") {
   item.summary = "<p>changed</p>";
   REQUIRE(store->Upsert({item}, {{"c"}})->updated == 1);
   CHECK(QueryOrFail(*store, Query{})[0].topics == std::vector<std::string>{"c"});
-  CHECK(QueryOrFail(*store, Query{.topic = "a", .source = {}, .limit = 50}).empty());
-  CHECK(QueryOrFail(*store, Query{.topic = "b", .source = {}, .limit = 50}).empty());
-  CHECK(QueryOrFail(*store, Query{.topic = "c", .source = {}, .limit = 50}).size() == 1);
+  CHECK(QueryOrFail(*store, MakeQuery("a", {}, 50)).empty());
+  CHECK(QueryOrFail(*store, MakeQuery("b", {}, 50)).empty());
+  CHECK(QueryOrFail(*store, MakeQuery("c", {}, 50)).size() == 1);
 
   SECTION("an unchanged item keeps its topics") {
     REQUIRE(store->Upsert({item}, {{"d"}})->unchanged == 1);
@@ -364,7 +374,7 @@ TEST_CASE("topic assignment is replaced when an item changes", "[store]") {
     item.author = "someone";
     REQUIRE(store->Upsert({item}, {{}})->updated == 1);
     CHECK(QueryOrFail(*store, Query{})[0].topics.empty());
-    CHECK(QueryOrFail(*store, Query{.topic = "c", .source = {}, .limit = 50}).empty());
+    CHECK(QueryOrFail(*store, MakeQuery("c", {}, 50)).empty());
   }
 }
 
@@ -444,7 +454,7 @@ TEST_CASE("closing and reopening keeps everything", "[store]") {
     SQLite::Database raw(path, SQLite::OPEN_READONLY);
     version_before = raw.execAndGet("PRAGMA user_version").getInt();
   }
-  CHECK(version_before == 1);
+  CHECK(version_before == Store::SchemaVersion());
 
   {
     auto store = OpenOrFail(path);
@@ -509,7 +519,8 @@ TEST_CASE("a database from a newer redwire is refused", "[store]") {
   auto store = Store::Open(path);
   REQUIRE_FALSE(store.ok());
   CHECK(store.error().message ==
-        "store: " + path + " has schema version 999, newer than this redwire (1)");
+        "store: " + path + " has schema version 999, newer than this redwire (" +
+            std::to_string(Store::SchemaVersion()) + ")");
   CHECK(ReadBytes(path) == original);
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 999);
@@ -530,7 +541,7 @@ TEST_CASE("the database runs in WAL mode with the redwire schema", "[store]") {
 
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
-  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == Store::SchemaVersion());
   CHECK(raw.tableExists("item"));
   CHECK(raw.tableExists("item_topic"));
   CHECK(raw.tableExists("source_state"));
@@ -577,9 +588,9 @@ TEST_CASE("the database stays intact through thousands of upserts", "[store]") {
   REQUIRE(stats.ok());
   CHECK(stats->updated == kBatches * kPerBatch / 10);
   CHECK(store->CountItems().value() == kBatches * kPerBatch);
-  CHECK(QueryOrFail(*store, Query{.topic = "edited", .source = {}, .limit = 0}).size() ==
+  CHECK(QueryOrFail(*store, MakeQuery("edited", {}, 0)).size() ==
         static_cast<std::size_t>(kBatches * kPerBatch / 10));
-  CHECK(QueryOrFail(*store, Query{.topic = "topic-1", .source = {}, .limit = 0}).size() ==
+  CHECK(QueryOrFail(*store, MakeQuery("topic-1", {}, 0)).size() ==
         static_cast<std::size_t>(kBatches * kPerBatch / 5));
 
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
@@ -609,6 +620,15 @@ TEST_CASE("source state round-trips and is updated in place", "[store]") {
   s.items_new = 12;
   s.feed_title = "KKE — International news";
   s.feed_link = "https://inter.kke.gr/en/";
+  s.last_bytes = 183'456;
+  s.last_elapsed_ms = 742;
+  s.items_seen = 20;
+  s.next_due = 1709634600;
+  s.interval = 5400;
+  s.moved_to = "https://inter.kke.gr/en/rss.xml";
+  s.moved_from = "https://inter.kke.gr/en/";
+  s.gone = true;
+  s.gone_url = "https://old.kke.gr/feed";
   REQUIRE(store->PutSourceState(s).ok());
 
   auto CheckSame = [](const SourceState& got, const SourceState& want) {
@@ -624,6 +644,15 @@ TEST_CASE("source state round-trips and is updated in place", "[store]") {
     CHECK(got.items_new == want.items_new);
     CHECK(got.feed_title == want.feed_title);
     CHECK(got.feed_link == want.feed_link);
+    CHECK(got.last_bytes == want.last_bytes);
+    CHECK(got.last_elapsed_ms == want.last_elapsed_ms);
+    CHECK(got.items_seen == want.items_seen);
+    CHECK(got.next_due == want.next_due);
+    CHECK(got.interval == want.interval);
+    CHECK(got.moved_to == want.moved_to);
+    CHECK(got.moved_from == want.moved_from);
+    CHECK(got.gone == want.gone);
+    CHECK(got.gone_url == want.gone_url);
   };
   auto got = store->GetSourceState("kke-en");
   REQUIRE(got.ok());
@@ -635,6 +664,12 @@ TEST_CASE("source state round-trips and is updated in place", "[store]") {
   s.last_error = "HTTP 503 Service Unavailable";
   s.last_status = 503;
   s.consecutive_failures = 3;
+  s.interval = 10800;
+  s.next_due = 1709650800;
+  s.moved_to.clear();
+  s.moved_from.clear();
+  s.gone = false;
+  s.gone_url.clear();
   REQUIRE(store->PutSourceState(s).ok());
   got = store->GetSourceState("kke-en");
   REQUIRE(got->has_value());
@@ -655,4 +690,43 @@ TEST_CASE("source state round-trips and is updated in place", "[store]") {
   CHECK((*all)[1].source_id == "kke-en");
   CheckSame((*all)[1], s);
   CHECK((*all)[2].source_id == "pcp");
+}
+
+TEST_CASE("a database made by the first release is migrated and keeps its data", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec(ReadBytes(std::string(REDWIRE_FIXTURES) + "/store/v1-schema.sql"));
+    raw.exec(
+        "INSERT INTO source_state VALUES ('kke-en', '\"e1\"', 'Tue, 05 Mar 2024 10:00:00 GMT', "
+        "1709632800, 1709632700, 'ok', '', 200, 0, 4, 'KKE', 'https://inter.kke.gr/en/');"
+        "INSERT INTO item VALUES (1, 'kke-en', 'a1', 'a1', 'Statement', 'https://x/a1', "
+        "'https://x/a1', 100, 100, 0, '', '<p>s</p>', '', 's', '', '[]', '[]', 'en', 7, 90);"
+        "INSERT INTO item_topic VALUES (1, 'cuba', 100);"
+        "PRAGMA user_version = 1;");
+  }
+  auto store = OpenOrFail(path);
+  auto state = store->GetSourceState("kke-en");
+  REQUIRE(state.ok());
+  REQUIRE(state->has_value());
+  const SourceState& s = **state;
+  CHECK(s.etag == "\"e1\"");
+  CHECK(s.items_new == 4);
+  CHECK(s.feed_link == "https://inter.kke.gr/en/");
+  // Columns the first release did not have start at their neutral values.
+  CHECK(s.last_bytes == 0);
+  CHECK(s.next_due == 0);
+  CHECK(s.interval == 0);
+  CHECK(s.moved_to.empty());
+  CHECK_FALSE(s.gone);
+
+  auto items = QueryOrFail(*store, MakeQuery("cuba", {}, 0));
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].item.title == "Statement");
+  CHECK(items[0].first_seen == 90);
+
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == Store::SchemaVersion());
+  CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }

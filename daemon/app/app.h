@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/app/changes.h"
 #include "daemon/classify/classify.h"
 #include "daemon/config/config.h"
 #include "model/result.h"
@@ -24,6 +25,8 @@ struct RunOptions {
 struct LiveConfig {
   config::Catalog catalog;
   std::vector<classify::TopicRule> rules;
+  // Where the ingester reports stored changes, for republishing.
+  std::shared_ptr<FeedChanges> changes = std::make_shared<FeedChanges>();
 
   const config::Source* source(const std::string& id) const;
   const config::Topic* topic(const std::string& id) const;

@@ -1,44 +1,271 @@
 #include "daemon/app/ingest.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "daemon/parse/parse.h"
+#include "daemon/scrape/scrape.h"
 
 namespace redwire::app {
+namespace {
+
+// How many stored items of a scraped source are consulted to tell new items
+// from known ones; a listing page never shows more than this.
+constexpr int kKnownItems = 2000;
+
+UnixTime Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool AllowPrivate(const LiveConfig& config, const config::Source& source) {
+  return source.allow_private || config.catalog.settings.allow_private;
+}
+
+}  // namespace
+
+// One scrape of a page source, carried across the fetches it needs.
+struct Ingester::PageJob {
+  std::shared_ptr<const LiveConfig> config;
+  config::Source source;
+  scrape::Rules rules;
+  Done done;
+  UnixTime now = 0;
+  std::vector<Item> items;
+  std::set<std::string> ids;
+  FeedMeta meta;
+  std::vector<std::string> warnings;
+  std::string next_page;
+  std::set<std::string> pages_seen;
+  int pages = 0;
+  std::map<std::string, Item> known;  // stored items by id, with their content
+  std::vector<std::size_t> to_follow;  // indexes into items
+  std::size_t followed = 0;
+};
 
 Ingester::Ingester(store::Store& store, fetch::Fetcher& fetcher) : store_(store), fetcher_(fetcher) {}
 
 void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
                       const fetch::Response& response, Done done) {
-  IngestResult result;
-  const UnixTime now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count();
-  parse::Context context{source.id, response.final_url.empty() ? source.url : response.final_url,
-                         response.content_type, now};
+  const UnixTime now = Now();
+  const std::string url = response.final_url.empty() ? source.url : response.final_url;
+  if (scrape::HasRules(source.scrape)) {
+    auto rules = scrape::Rules::Compile(source.scrape);
+    if (!rules.ok()) {
+      IngestResult result;
+      result.error = "scrape rules: " + rules.error().message;
+      done(std::move(result));
+      return;
+    }
+    auto job = std::make_shared<PageJob>();
+    job->config = std::move(config);
+    job->source = source;
+    job->rules = std::move(rules.value());
+    job->done = std::move(done);
+    job->now = now;
+    IngestPage(std::move(job), response);
+    return;
+  }
+  parse::Context context{source.id, url, response.content_type, now};
   auto parsed = parse::ParseFeed(response.body, context);
   if (!parsed.ok()) {
-    result.error = parsed.error().message;
+    Discover(std::move(config), source, url, response.body, parsed.error(), std::move(done));
+    return;
+  }
+  StoreFeed(*config, source, std::move(parsed.value()), std::move(done));
+}
+
+// A "feed" URL that answers with a web page: use the feed the page
+// advertises, one hop only, never the page itself again.
+void Ingester::Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
+                        const std::string& page_url, const std::string& body, Error why, Done done) {
+  std::string feed_url;
+  for (const auto& feed : scrape::DiscoverFeeds(body, page_url)) {
+    if (parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(page_url) &&
+        parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(source.url)) {
+      feed_url = feed.url;
+      break;
+    }
+  }
+  if (feed_url.empty()) {
+    IngestResult result;
+    result.error = why.message;
     done(std::move(result));
     return;
   }
-  for (auto& item : parsed->items) {
-    if (item.language.empty()) item.language = !parsed->meta.language.empty() ? parsed->meta.language : source.lang;
-  }
+  spdlog::info("{}: {} is a web page; using the feed it advertises, {}", source.id, page_url, feed_url);
+  fetch::Request request;
+  request.source_id = source.id;
+  request.url = feed_url;
+  request.allow_private = AllowPrivate(*config, source);
+  fetcher_.Fetch(std::move(request), [this, config, source, feed_url, done = std::move(done)](fetch::Response r) {
+    IngestResult result;
+    if (r.outcome != fetch::Outcome::kOk) {
+      result.error = "advertised feed " + feed_url + ": " + (r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error);
+      done(std::move(result));
+      return;
+    }
+    parse::Context context{source.id, r.final_url.empty() ? feed_url : r.final_url, r.content_type, Now()};
+    auto parsed = parse::ParseFeed(r.body, context);
+    if (!parsed.ok()) {
+      result.error = "advertised feed " + feed_url + ": " + parsed.error().message;
+      done(std::move(result));
+      return;
+    }
+    StoreFeed(*config, source, std::move(parsed.value()), [feed_url, done](IngestResult stored) {
+      stored.discovered_feed = feed_url;
+      done(std::move(stored));
+    });
+  });
+}
+
+std::vector<std::vector<std::string>> Ingester::Classify(const LiveConfig& config, const config::Source& source,
+                                                         const std::vector<Item>& items) const {
   std::vector<std::vector<std::string>> topics;
-  topics.reserve(parsed->items.size());
-  for (const auto& item : parsed->items) topics.push_back(classify::Classify(config->rules, item));
-  auto stats = store_.Upsert(parsed->items, topics);
+  topics.reserve(items.size());
+  for (const auto& item : items) topics.push_back(classify::Classify(config.rules, classify::Prepare(item, source.tags)));
+  return topics;
+}
+
+void Ingester::StoreFeed(const LiveConfig& config, const config::Source& source, ParsedFeed feed, Done done) {
+  IngestResult result;
+  for (auto& item : feed.items) {
+    if (item.language.empty()) item.language = !feed.meta.language.empty() ? feed.meta.language : source.lang;
+  }
+  const auto topics = Classify(config, source, feed.items);
+  auto stats = store_.Upsert(feed.items, topics);
   if (!stats.ok()) {
     result.error = stats.error().message;
     done(std::move(result));
     return;
   }
-  result.items_seen = static_cast<int>(parsed->items.size());
+  if (stats->inserted + stats->updated > 0) config.changes->Note(source.id, topics);
+  result.items_seen = static_cast<int>(feed.items.size());
   result.stats = stats.value();
-  result.meta = std::move(parsed->meta);
-  result.bozo = parsed->bozo;
-  result.bozo_reason = std::move(parsed->bozo_reason);
+  result.meta = std::move(feed.meta);
+  result.bozo = feed.bozo;
+  result.bozo_reason = std::move(feed.bozo_reason);
   done(std::move(result));
+}
+
+// One listing page: its items join the job's; then older pages (first
+// import only), then the new items' own pages, then the store.
+void Ingester::IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& response) {
+  const std::string url = response.final_url.empty() ? job->source.url : response.final_url;
+  const scrape::Page page{job->source.id, url, job->source.lang, job->now};
+  auto extracted = scrape::Extract(response.body, job->rules, page);
+  ++job->pages;
+  job->pages_seen.insert(parse::CanonicalUrl(url));
+  if (!extracted.ok()) {
+    if (job->pages == 1) {
+      IngestResult result;
+      result.error = extracted.error().message;
+      job->done(std::move(result));
+      return;
+    }
+    spdlog::warn("{}: older page {}: {}", job->source.id, url, extracted.error().message);
+  } else {
+    if (job->pages == 1) {
+      job->meta = extracted->meta;
+      job->warnings = extracted->warnings;
+      for (const auto& w : extracted->warnings) spdlog::warn("{}: scrape: {}", job->source.id, w);
+      // Paginate only when the store holds nothing of this source yet.
+      store::Query query;
+      query.source = job->source.id;
+      query.limit = kKnownItems;
+      auto stored = store_.Items(query);
+      if (stored.ok()) {
+        for (auto& s : stored.value()) job->known.emplace(s.item.id, std::move(s.item));
+      }
+    }
+    for (auto& item : extracted->items) {
+      if (job->ids.insert(item.id).second) job->items.push_back(std::move(item));
+    }
+    job->next_page = extracted->next_page;
+  }
+  NextListPage(std::move(job));
+}
+
+void Ingester::NextListPage(std::shared_ptr<PageJob> job) {
+  const bool first_import = job->known.empty();
+  if (!first_import || !job->rules.paginates() || job->pages >= job->rules.text().max_pages ||
+      job->next_page.empty() || job->pages_seen.count(parse::CanonicalUrl(job->next_page))) {
+    // Known items keep the article text fetched earlier; of the rest, the
+    // newest get their own page fetched, a bounded number per poll.
+    for (std::size_t i = 0; i < job->items.size(); ++i) {
+      Item& item = job->items[i];
+      auto it = job->known.find(item.id);
+      if (it != job->known.end() && !it->second.content.empty()) {
+        item.content = it->second.content;
+        item.content_text = it->second.content_text;
+      } else if (job->rules.follows() && !item.link.empty() &&
+                 job->to_follow.size() < static_cast<std::size_t>(job->rules.text().max_follow)) {
+        job->to_follow.push_back(i);
+      }
+    }
+    FollowNext(std::move(job));
+    return;
+  }
+  fetch::Request request;
+  request.source_id = job->source.id;
+  request.url = job->next_page;
+  request.allow_private = AllowPrivate(*job->config, job->source);
+  const std::string url = job->next_page;
+  job->next_page.clear();
+  fetcher_.Fetch(std::move(request), [this, job, url](fetch::Response r) {
+    if (r.outcome != fetch::Outcome::kOk) {
+      spdlog::warn("{}: older page {}: {}", job->source.id, url, r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error);
+      job->pages = job->rules.text().max_pages;  // stop paginating, keep what we have
+      NextListPage(job);
+      return;
+    }
+    if (r.final_url.empty()) r.final_url = url;
+    IngestPage(job, r);
+  });
+}
+
+void Ingester::FollowNext(std::shared_ptr<PageJob> job) {
+  if (job->followed >= job->to_follow.size()) {
+    StorePage(std::move(job));
+    return;
+  }
+  const std::size_t index = job->to_follow[job->followed++];
+  fetch::Request request;
+  request.source_id = job->source.id;
+  request.url = job->items[index].link;
+  request.allow_private = AllowPrivate(*job->config, job->source);
+  fetcher_.Fetch(std::move(request), [this, job, index](fetch::Response r) {
+    Item& item = job->items[index];
+    if (r.outcome != fetch::Outcome::kOk) {
+      spdlog::warn("{}: item page {}: {}", job->source.id, item.link, r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error);
+    } else {
+      auto content = scrape::ExtractContent(r.body, job->rules, r.final_url.empty() ? item.link : r.final_url);
+      if (content.ok()) {
+        item.content = std::move(content->html);
+        item.content_text = std::move(content->text);
+      } else {
+        spdlog::warn("{}: item page {}: {}", job->source.id, item.link, content.error().message);
+      }
+    }
+    FollowNext(job);
+  });
+}
+
+void Ingester::StorePage(std::shared_ptr<PageJob> job) {
+  ParsedFeed feed;
+  feed.format = "html";
+  feed.meta = std::move(job->meta);
+  feed.items = std::move(job->items);
+  const config::Source source = job->source;
+  auto warnings = std::move(job->warnings);
+  StoreFeed(*job->config, source, std::move(feed), [job, warnings = std::move(warnings)](IngestResult result) mutable {
+    result.warnings = std::move(warnings);
+    job->done(std::move(result));
+  });
 }
 
 }  // namespace redwire::app

@@ -1,12 +1,15 @@
 // Ingester: turns one fetched body into stored items. It picks the parser
 // (a feed, or a page with scrape rules), fills defaults from the source,
 // classifies each item and upserts them. It is asynchronous because a
-// source may need further fetches (e.g. each new item's own page).
+// source may need further fetches: older pages of a scraped list on its
+// first import (`paginate`), each new item's own page (`follow`), or the
+// feed a web page advertises (autodiscovery).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/app/app.h"
 #include "daemon/fetch/fetcher.h"
@@ -19,9 +22,11 @@ struct IngestResult {
   std::string error;          // empty on success: why nothing was stored
   int items_seen = 0;         // items in the body
   store::UpsertStats stats;
-  FeedMeta meta;              // what the feed says about itself
+  FeedMeta meta;              // what the feed (or scraped page) says about itself
   bool bozo = false;          // ill-formed document, items recovered
   std::string bozo_reason;
+  std::string discovered_feed;        // the advertised feed used instead of a page
+  std::vector<std::string> warnings;  // scrape rules that found nothing, bad dates...
 };
 
 class Ingester {
@@ -34,10 +39,23 @@ class Ingester {
   using Done = std::function<void(IngestResult)>;
   // Ingests `response` (a 2xx body) for `source`; `done` runs exactly once,
   // possibly later on the loop. `config` is the configuration in force.
+  // A source with scrape rules is scraped; a feed URL that answers with an
+  // HTML page advertising a feed has that feed fetched and ingested instead.
   void Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
               const fetch::Response& response, Done done);
 
  private:
+  struct PageJob;
+  void IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& response);
+  void NextListPage(std::shared_ptr<PageJob> job);
+  void FollowNext(std::shared_ptr<PageJob> job);
+  void StorePage(std::shared_ptr<PageJob> job);
+  void Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
+                const std::string& page_url, const std::string& body, Error why, Done done);
+  void StoreFeed(const LiveConfig& config, const config::Source& source, ParsedFeed feed, Done done);
+  std::vector<std::vector<std::string>> Classify(const LiveConfig& config, const config::Source& source,
+                                                 const std::vector<Item>& items) const;
+
   store::Store& store_;
   fetch::Fetcher& fetcher_;
 };

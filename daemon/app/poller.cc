@@ -1,10 +1,8 @@
 #include "daemon/app/poller.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include <spdlog/spdlog.h>
-
 
 namespace redwire::app {
 namespace {
@@ -12,41 +10,144 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// First polls after a start, and overdue ones, spread over at most this.
+constexpr seconds kStartSpread{30};
+// Sources added or re-pointed by a reload are polled within this.
+constexpr seconds kReloadSpread{5};
+// A server may slow us down, but not past this (Retry-After, max-age, <ttl>).
+constexpr seconds kMaxServerHint{24 * 3600};
+// Backoff starts at the source's interval, but never waits longer than this
+// before the first retry.
+constexpr seconds kMaxBackoffBase{5 * 60};
+// Items whose dates feed the adaptive interval.
+constexpr int kRecentItems = 10;
+
 UnixTime Now() {
   return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Retry-After as delta-seconds; the HTTP-date form is rare for feeds and
-// falls back to our own backoff.
-std::optional<seconds> RetryAfter(const std::string& value) {
-  if (value.empty() || value.size() > 10 ||
-      !std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::nullopt;
-  }
-  return seconds(std::stoll(value));
+seconds MinEvery(const config::Source& s) { return s.min_every.count() > 0 ? s.min_every : s.every; }
+
+seconds MaxEvery(const config::Source& s) {
+  return std::max(s.max_every.count() > 0 ? s.max_every : s.every * 4, MinEvery(s));
+}
+
+seconds Ceil(milliseconds d) { return std::chrono::ceil<seconds>(d); }
+
+// The URL polled for `source`: a permanent redirect's target while the
+// configured URL is still the one it replaced.
+std::string PolledUrl(const config::Source& source, const store::SourceState& state) {
+  if (!state.moved_to.empty() && state.moved_from == source.url) return state.moved_to;
+  return source.url;
+}
+
+bool IsGone(const config::Source& source, const store::SourceState& state) {
+  return state.gone && state.gone_url == source.url;
 }
 
 }  // namespace
 
+seconds AdaptiveInterval(const config::Source& source, const std::vector<UnixTime>& newest_first, UnixTime now) {
+  const seconds lo = MinEvery(source);
+  const seconds hi = MaxEvery(source);
+  std::vector<UnixTime> dates;
+  // Dates in the future (bad clocks, scheduled posts) say nothing about pace.
+  for (UnixTime t : newest_first) {
+    if (t > 0 && t <= now + 3600) dates.push_back(t);
+  }
+  std::sort(dates.rbegin(), dates.rend());
+  if (dates.size() < 2) return std::clamp(source.every, lo, hi);
+  const std::int64_t gap = (dates.front() - dates.back()) / static_cast<std::int64_t>(dates.size() - 1);
+  const std::int64_t quiet = std::max<std::int64_t>(0, now - dates.front());
+  return std::clamp(seconds(std::max(gap, quiet) / 2), lo, hi);
+}
+
 Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
-               std::shared_ptr<const LiveConfig> config)
-    : io_(io), store_(store), fetcher_(fetcher), ingester_(store, fetcher), config_(std::move(config)), rng_(std::random_device{}()) {}
+               std::shared_ptr<const LiveConfig> config, Metrics* metrics)
+    : io_(io),
+      store_(store),
+      fetcher_(fetcher),
+      metrics_(metrics),
+      ingester_(store, fetcher),
+      config_(std::move(config)),
+      rng_(std::random_device{}()) {}
 
 std::size_t Poller::Start() {
   std::size_t polled = 0;
   for (const auto& source : config_->catalog.sources) {
-    if (source.has_scrape) continue;
-    // Jitter first polls so a restart does not hit every site at once.
-    const auto spread = std::min<milliseconds>(source.every, seconds(30));
-    Schedule(source.id, milliseconds(Uniform(0, spread.count())));
-    ++polled;
+    if (source.has_scrape && !scrape::HasRules(source.scrape)) continue;  // a page without rules yet
+    ScheduleFirst(source, kStartSpread);
+    if (slots_.count(source.id)) ++polled;
   }
   return polled;
 }
 
 void Poller::Stop() {
   stopped_ = true;
-  for (auto& [id, timer] : timers_) timer->cancel();
+  for (auto& [id, slot] : slots_) slot.timer->cancel();
+}
+
+void Poller::Reload(std::shared_ptr<const LiveConfig> config) {
+  const std::shared_ptr<const LiveConfig> old = std::move(config_);
+  config_ = std::move(config);
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    const config::Source* source = config_->source(it->first);
+    if (source && (!source->has_scrape || scrape::HasRules(source->scrape))) {
+      ++it;
+      continue;
+    }
+    spdlog::info("{}: no longer polled (removed from the config)", it->first);
+    it->second.timer->cancel();
+    it = slots_.erase(it);
+  }
+  for (const auto& source : config_->catalog.sources) {
+    if (source.has_scrape && !scrape::HasRules(source.scrape)) continue;  // a page without rules yet
+    const config::Source* before = old->source(source.id);
+    auto slot = slots_.find(source.id);
+    const bool url_changed = before && before->url != source.url;
+    if (url_changed) {
+      // Validators, a move and a 410 all belonged to the old URL.
+      auto prior = store_.GetSourceState(source.id);
+      if (prior.ok() && prior.value()) {
+        store::SourceState state = *prior.value();
+        state.etag.clear();
+        state.last_modified.clear();
+        state.moved_to.clear();
+        state.moved_from.clear();
+        state.gone = false;
+        state.gone_url.clear();
+        state.interval = 0;
+        state.next_due = 0;
+        if (auto st = store_.PutSourceState(state); !st.ok())
+          spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
+      }
+    }
+    if (slot == slots_.end() || url_changed) {
+      if (slot != slots_.end()) slots_.erase(slot);
+      if (before) spdlog::info("{}: URL changed to {}; polling it soon", source.id, source.url);
+      else spdlog::info("{}: new source; polling it soon", source.id);
+      ScheduleFirst(source, kReloadSpread);
+      continue;
+    }
+    const bool timing_changed = before->every != source.every || MinEvery(*before) != MinEvery(source) ||
+                                MaxEvery(*before) != MaxEvery(source);
+    if (!timing_changed) continue;
+    // Replanned from the last attempt with the new bounds.
+    auto prior = store_.GetSourceState(source.id);
+    milliseconds delay{Uniform(0, milliseconds(kReloadSpread).count())};
+    if (prior.ok() && prior.value()) {
+      store::SourceState state = *prior.value();
+      const seconds interval = std::clamp(source.every, MinEvery(source), MaxEvery(source));
+      state.interval = 0;
+      state.next_due = std::max(Now(), state.last_attempt + interval.count());
+      if (auto st = store_.PutSourceState(state); !st.ok())
+        spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
+      delay = std::max(delay, milliseconds(seconds(state.next_due - Now())));
+    }
+    spdlog::info("{}: interval changed; next poll in {}s", source.id, Ceil(delay).count());
+    slot->second.generation = next_generation_++;
+    Schedule(source.id, delay);
+  }
 }
 
 long long Poller::Uniform(long long lo, long long hi) {
@@ -54,108 +155,219 @@ long long Poller::Uniform(long long lo, long long hi) {
   return std::uniform_int_distribution<long long>(lo, hi)(rng_);
 }
 
+bool Poller::Current(const std::string& source_id, std::uint64_t generation) const {
+  auto it = slots_.find(source_id);
+  return !stopped_ && it != slots_.end() && it->second.generation == generation;
+}
+
+void Poller::ScheduleFirst(const config::Source& source, seconds spread) {
+  store::SourceState state;
+  if (auto prior = store_.GetSourceState(source.id); prior.ok() && prior.value()) state = *prior.value();
+  if (IsGone(source, state)) {
+    spdlog::info("{}: gone (HTTP 410); not polled until its URL changes", source.id);
+    return;
+  }
+  Slot& slot = slots_[source.id];
+  if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io_);
+  slot.generation = next_generation_++;
+  const UnixTime now = Now();
+  milliseconds delay;
+  if (state.next_due > now) {
+    // A clock that jumped back must not park the source for ages.
+    delay = std::min<milliseconds>(seconds(state.next_due - now), MaxEvery(source) * 8);
+  } else {
+    const milliseconds window = std::min<milliseconds>(source.every, spread);
+    delay = milliseconds(Uniform(0, window.count()));
+  }
+  Schedule(source.id, delay);
+}
+
 void Poller::Schedule(const std::string& source_id, milliseconds delay) {
   if (stopped_) return;
-  auto& timer = timers_[source_id];
-  if (!timer) timer = std::make_unique<asio::steady_timer>(io_);
-  timer->expires_after(delay);
-  timer->async_wait([this, source_id](const std::error_code& ec) {
-    if (!ec) Poll(source_id);
+  auto it = slots_.find(source_id);
+  if (it == slots_.end()) return;
+  Slot& slot = it->second;
+  slot.timer->expires_after(delay);
+  slot.timer->async_wait([this, source_id, generation = slot.generation](const std::error_code& ec) {
+    if (!ec && Current(source_id, generation)) Poll(source_id);
   });
 }
 
 void Poller::Poll(const std::string& source_id) {
   const config::Source* source = config_->source(source_id);
   if (!source) return;
+  store::SourceState state;
+  if (auto prior = store_.GetSourceState(source_id); prior.ok() && prior.value()) state = *prior.value();
+  const std::string url = PolledUrl(*source, state);
   fetch::Request request;
   request.source_id = source->id;
-  request.url = source->url;
+  request.url = url;
   request.allow_private = source->allow_private || config_->catalog.settings.allow_private;
-  auto state = store_.GetSourceState(source->id);
-  if (state.ok() && state.value()) {
-    request.etag = state.value()->etag;
-    request.last_modified = state.value()->last_modified;
-  }
-  fetcher_.Fetch(std::move(request), [this, source_id](fetch::Response response) {
-    OnFetched(source_id, std::move(response));
+  request.etag = state.etag;
+  request.last_modified = state.last_modified;
+  const std::uint64_t generation = slots_.at(source_id).generation;
+  fetcher_.Fetch(std::move(request), [this, alive = std::weak_ptr<char>(alive_), source_id, generation,
+                                       url](fetch::Response response) {
+    if (!alive.expired()) OnFetched(source_id, generation, url, std::move(response));
   });
 }
 
-void Poller::OnFetched(const std::string& source_id, fetch::Response response) {
+void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, const std::string& url,
+                       fetch::Response response) {
+  if (!Current(source_id, generation)) return;
   const config::Source* source = config_->source(source_id);
-  if (!source || stopped_) return;
+  if (!source) return;
+  if (metrics_) {
+    metrics_->RecordFetch(fetch::OutcomeName(response.outcome), response.elapsed,
+                          static_cast<std::int64_t>(response.body.size()));
+  }
   store::SourceState state;
   if (auto prior = store_.GetSourceState(source_id); prior.ok() && prior.value()) state = *prior.value();
   state.source_id = source_id;
   state.last_attempt = Now();
   state.last_status = response.status;
   state.last_outcome = fetch::OutcomeName(response.outcome);
+  state.last_elapsed_ms = response.elapsed.count();
 
   if (response.outcome == fetch::Outcome::kNotModified) {
-    spdlog::info("{}: not modified ({} ms)", source_id, response.elapsed.count());
-    Finish(source_id, response, std::move(state), "");
-  } else if (response.outcome == fetch::Outcome::kOk) {
-    auto response_ptr = std::make_shared<fetch::Response>(std::move(response));
-    ingester_.Ingest(config_, *source, *response_ptr,
-                     [this, source_id, response_ptr, state](IngestResult result) mutable {
-      if (result.error.empty()) {
-        if (result.bozo) spdlog::warn("{}: ill-formed feed, items recovered: {}", source_id, result.bozo_reason);
-        spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
-                     result.stats.inserted, result.stats.updated, response_ptr->body.size(),
-                     response_ptr->elapsed.count());
-        // Validators are kept only for a body we stored, so a failed one
-        // is fetched whole again next time.
-        state.etag = response_ptr->etag;
-        state.last_modified = response_ptr->last_modified;
-        state.items_new = result.stats.inserted;
-        state.feed_title = result.meta.title;
-        state.feed_link = result.meta.link;
-      } else {
-        state.last_outcome = "parse-error";
-      }
-      Finish(source_id, *response_ptr, std::move(state), result.error);
-    });
-  } else {
+    spdlog::debug("{}: not modified ({} ms)", source_id, response.elapsed.count());
+    state.items_new = 0;
+    Finish(*source, url, response, std::move(state), "", std::nullopt);
+    return;
+  }
+  if (response.outcome == fetch::Outcome::kHttpError && response.status == 410) {
+    MarkGone(*source, std::move(state));
+    return;
+  }
+  if (response.outcome != fetch::Outcome::kOk) {
     const std::string failure = response.error.empty() ? state.last_outcome : response.error;
-    Finish(source_id, response, std::move(state), failure);
+    Finish(*source, url, response, std::move(state), failure, std::nullopt);
+    return;
+  }
+  state.last_bytes = static_cast<std::int64_t>(response.body.size());
+  auto shared = std::make_shared<fetch::Response>(std::move(response));
+  ingester_.Ingest(config_, *source, *shared,
+                   [this, alive = std::weak_ptr<char>(alive_), source_id, generation, url, shared,
+                    state](IngestResult result) mutable {
+    if (alive.expired() || !Current(source_id, generation)) return;
+    const config::Source* source = config_->source(source_id);
+    if (!source) return;
+    if (!result.error.empty()) {
+      state.last_outcome = "parse-error";
+      Finish(*source, url, *shared, std::move(state), result.error, std::nullopt);
+      return;
+    }
+    if (result.bozo) spdlog::warn("{}: ill-formed feed, items recovered: {}", source_id, result.bozo_reason);
+    if (metrics_) metrics_->RecordNewItems(result.stats.inserted);
+    // Validators are kept only for a body we stored, so a failed one is
+    // fetched whole again next time.
+    state.etag = shared->etag;
+    state.last_modified = shared->last_modified;
+    state.items_seen = result.items_seen;
+    state.items_new = result.stats.inserted;
+    state.feed_title = result.meta.title;
+    state.feed_link = result.meta.link;
+    spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
+                 result.stats.inserted, result.stats.updated, shared->body.size(), shared->elapsed.count());
+    Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds);
+  });
+}
+
+void Poller::MarkGone(const config::Source& source, store::SourceState state) {
+  state.gone = true;
+  state.gone_url = source.url;
+  state.last_outcome = "gone";
+  state.last_error = "HTTP 410 Gone: not polled until the source's URL changes";
+  state.next_due = 0;
+  ++state.consecutive_failures;
+  spdlog::warn("{}: {} answered 410 Gone; polling stopped until its URL changes in the config", source.id,
+               PolledUrl(source, state));
+  if (auto st = store_.PutSourceState(state); !st.ok())
+    spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
+  if (auto it = slots_.find(source.id); it != slots_.end()) {
+    it->second.timer->cancel();
+    slots_.erase(it);
   }
 }
 
-void Poller::Finish(const std::string& source_id, const fetch::Response& response, store::SourceState state,
-                    const std::string& failure) {
-  const config::Source* source = config_->source(source_id);
-  if (!source || stopped_) return;
-  std::chrono::milliseconds next = source->every;
+void Poller::Finish(const config::Source& source, const std::string& url, const fetch::Response& response,
+                    store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl) {
+  const UnixTime now = Now();
+  // A move or a 410 recorded for another configured URL no longer applies.
+  if (state.moved_from != source.url) {
+    state.moved_to.clear();
+    state.moved_from.clear();
+  }
+  state.gone = false;
+  state.gone_url.clear();
+  milliseconds next;
   if (failure.empty()) {
-    state.last_success = state.last_attempt;
+    const bool ok = response.outcome == fetch::Outcome::kOk || response.outcome == fetch::Outcome::kNotModified;
+    if (ok && !response.permanent_url.empty() && response.permanent_url != url) {
+      if (response.permanent_url == source.url) {
+        state.moved_to.clear();
+        state.moved_from.clear();
+      } else {
+        state.moved_to = response.permanent_url;
+        state.moved_from = source.url;
+      }
+      spdlog::warn("{}: {} moved permanently to {}; polling the new URL (update the config to keep it)",
+                   source.id, url, response.permanent_url);
+    }
+    state.last_success = now;
     state.last_error.clear();
     state.consecutive_failures = 0;
+    const seconds interval = Interval(source, state, ttl);
+    state.interval = interval.count();
+    next = interval;
+    if (response.fresh_for) next = std::max<milliseconds>(next, std::min(*response.fresh_for, kMaxServerHint));
+    next += milliseconds(Uniform(0, next.count() / 10));
   } else {
     state.last_error = failure;
     ++state.consecutive_failures;
-    next = Backoff(*source, state.consecutive_failures, response);
-    spdlog::warn("{}: {} ({}); retry in {}s", source_id, failure, state.last_outcome,
-                 std::chrono::duration_cast<seconds>(next).count());
+    next = Backoff(source, state.consecutive_failures, response);
+    spdlog::warn("{}: {} ({}); retry in {}s", source.id, failure, state.last_outcome, Ceil(next).count());
   }
+  state.next_due = now + Ceil(next).count();
   if (auto st = store_.PutSourceState(state); !st.ok()) {
-    spdlog::error("{}: cannot save source state: {}", source_id, st.error().message);
+    spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
   }
-  Schedule(source_id, next);
+  Schedule(source.id, next);
 }
 
-// Exponential from min(every, 5 min), capped at 8 x every, with +-10 %
-// jitter; a server's Retry-After (429/503) is honoured up to a day.
-milliseconds Poller::Backoff(const config::Source& source, int failures, const fetch::Response& response) {
-  const milliseconds base = std::min<milliseconds>(source.every, std::chrono::minutes(5));
-  const milliseconds cap = source.every * 8;
-  milliseconds delay = std::min<milliseconds>(base * (1LL << std::min(failures - 1, 20)), cap);
-  if (response.status == 429 || response.status == 503) {
-    if (auto after = RetryAfter(response.retry_after)) {
-      delay = std::max<milliseconds>(delay, std::min<seconds>(*after, std::chrono::hours(24)));
-    }
+// After a body: the items' pace, floored by the feed's own <ttl> hint. After
+// a 304 the hint is unknown, so the interval may grow (a quiet source) but
+// not shrink below the last one.
+seconds Poller::Interval(const config::Source& source, const store::SourceState& prior,
+                         std::optional<std::int64_t> ttl) {
+  std::vector<UnixTime> dates;
+  store::Query query;
+  query.source = source.id;
+  query.limit = kRecentItems;
+  if (auto items = store_.Items(query); items.ok()) {
+    for (const auto& stored : items.value()) dates.push_back(stored.item.published);
   }
-  const long long spread = delay.count() / 10;
-  return milliseconds(delay.count() + Uniform(-spread, spread));
+  seconds interval = AdaptiveInterval(source, dates, Now());
+  if (ttl) {
+    interval = std::max(interval, std::min(seconds(*ttl), kMaxServerHint));
+  } else if (prior.interval > 0) {
+    interval = std::max(interval, std::min(seconds(prior.interval), std::max(kMaxServerHint, MaxEvery(source))));
+  }
+  return interval;
+}
+
+// Exponential from min(every, 5 min), doubling per failure, capped at
+// 8 x max_every, then jittered down by up to 20 %. A 429/503's Retry-After
+// is a floor (at most a day).
+milliseconds Poller::Backoff(const config::Source& source, int failures, const fetch::Response& response) {
+  const milliseconds base = std::max<milliseconds>(std::min<milliseconds>(source.every, kMaxBackoffBase), seconds(1));
+  const milliseconds cap = MaxEvery(source) * 8;
+  milliseconds delay = std::min<milliseconds>(base * (1LL << std::min(failures - 1, 30)), cap);
+  delay -= milliseconds(Uniform(0, delay.count() / 5));
+  if ((response.status == 429 || response.status == 503) && response.retry_after_delay) {
+    delay = std::max<milliseconds>(delay, std::min(*response.retry_after_delay, kMaxServerHint));
+  }
+  return delay;
 }
 
 }  // namespace redwire::app

@@ -1,55 +1,96 @@
-// Poller: one steady_timer per source; each expiry fetches the source
-// (conditionally), parses, classifies and stores the items, records the
-// outcome in the store and schedules the next poll (backoff on failure).
+// Poller: one steady_timer per feed source; each expiry fetches the source
+// (conditionally), ingests a new body, records the outcome and health in the
+// store and plans the next poll.
+//
+// The plan (SourceState.next_due) is stored, so a restart polls overdue and
+// new sources spread over a short window and leaves the others alone. The
+// interval adapts to how often the source publishes (AdaptiveInterval) and
+// never goes below what the server asks (Cache-Control max-age, Expires,
+// the feed's <ttl> or sy:updatePeriod, Retry-After). Failures back off
+// exponentially with jitter up to 8 x max_every. 301/308 move the polled URL,
+// 410 stops polling until the configured URL changes.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "daemon/app/app.h"
 #include "daemon/app/ingest.h"
+#include "daemon/app/metrics.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 
 namespace redwire::app {
 
+// Half the mean gap between a source's newest item dates (newest first), or
+// half the time since the newest one when that is longer, within
+// [min_every, max_every]. Fewer than two dates give `every` within bounds.
+std::chrono::seconds AdaptiveInterval(const config::Source& source, const std::vector<UnixTime>& newest_first,
+                                      UnixTime now);
+
 class Poller {
  public:
-  // `store` and `fetcher` must outlive the Poller. Loop thread only.
+  // `store`, `fetcher` and `metrics` (may be null) must outlive the Poller.
+  // Loop thread only.
   Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
-         std::shared_ptr<const LiveConfig> config);
+         std::shared_ptr<const LiveConfig> config, Metrics* metrics = nullptr);
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
-  // Schedules every feed source; first polls are spread out. Returns how many.
+  // Schedules every feed source from its stored plan. Returns how many.
   std::size_t Start();
   // Cancels every pending poll; fetches under way finish into the void.
   void Stop();
+  // Switches to `config`: new sources are polled soon, removed ones stop
+  // (a fetch under way is ignored), a source whose URL changed is polled
+  // soon, one whose interval bounds changed is replanned from its last
+  // attempt.
+  void Reload(std::shared_ptr<const LiveConfig> config);
+
+  // Sources with a poll planned or under way.
+  std::size_t scheduled() const { return slots_.size(); }
 
  private:
+  struct Slot {
+    std::unique_ptr<asio::steady_timer> timer;
+    std::uint64_t generation = 0;  // a fetch answer for an older one is stale
+  };
+
+  void ScheduleFirst(const config::Source& source, std::chrono::seconds spread);
   void Schedule(const std::string& source_id, std::chrono::milliseconds delay);
   void Poll(const std::string& source_id);
-  void OnFetched(const std::string& source_id, fetch::Response response);
-  void Finish(const std::string& source_id, const fetch::Response& response, store::SourceState state,
-              const std::string& failure);
-  std::chrono::milliseconds Backoff(const config::Source& source, int failures,
-                                    const fetch::Response& response);
+  void OnFetched(const std::string& source_id, std::uint64_t generation, const std::string& url,
+                 fetch::Response response);
+  void Finish(const config::Source& source, const std::string& url, const fetch::Response& response,
+              store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl);
+  void MarkGone(const config::Source& source, store::SourceState state);
+  std::chrono::milliseconds Backoff(const config::Source& source, int failures, const fetch::Response& response);
+  std::chrono::seconds Interval(const config::Source& source, const store::SourceState& prior,
+                                std::optional<std::int64_t> ttl);
+  bool Current(const std::string& source_id, std::uint64_t generation) const;
   long long Uniform(long long lo, long long hi);
 
   asio::io_context& io_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
+  Metrics* metrics_;
   Ingester ingester_;
   std::shared_ptr<const LiveConfig> config_;
-  std::map<std::string, std::unique_ptr<asio::steady_timer>> timers_;
+  std::map<std::string, Slot> slots_;
+  std::uint64_t next_generation_ = 1;
   std::mt19937_64 rng_;
   bool stopped_ = false;
+  // Fetch and ingest callbacks may be queued when the Poller dies.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 }  // namespace redwire::app

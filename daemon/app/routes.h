@@ -6,6 +6,9 @@
 #include <string>
 
 #include "daemon/app/app.h"
+#include "daemon/app/feeds.h"
+#include "daemon/app/websub.h"
+#include "daemon/app/metrics.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
 
@@ -13,19 +16,40 @@ namespace redwire::app {
 
 class Routes {
  public:
-  // `base_url` (no trailing slash) prefixes self links. `store` must outlive.
-  Routes(store::Store& store, std::shared_ptr<const LiveConfig> config, std::string base_url);
+  // `base_url` (no trailing slash) prefixes self links. `store` and
+  // `metrics` (the poller's counters for /metrics; may be null) must outlive.
+  Routes(store::Store& store, std::shared_ptr<const LiveConfig> config, std::string base_url,
+         const Metrics* metrics = nullptr);
 
   http::Response Handle(const http::Request& request);
 
+  // The published feeds behind the routes (cache, publish_dir, changes).
+  Feeds& feeds() { return feeds_; }
+
+  // Serves the WebSub hub at POST /hub (the server's Limits must list
+  // "/hub" in post_paths, see HubLimits) and sends every feed change to its
+  // subscribers, kept in `db_path`. `io` and `fetcher` must outlive.
+  redwire::Status EnableHub(asio::io_context& io, fetch::Fetcher& fetcher, const std::string& db_path);
+
+  // Serves `config` from the next request on (a reload); `base_url` as above.
+  void Reload(std::shared_ptr<const LiveConfig> config, std::string base_url);
+
  private:
   http::Response Index();
-  http::Response Feed(const http::Request& request, const std::string& id, const std::string& title,
-                      const store::Query& query);
+  http::Response Status();
+  http::Response MetricsText();
+  std::vector<publish::IndexSource> IndexSources();
 
   store::Store& store_;
   std::shared_ptr<const LiveConfig> config_;
   std::string base_url_;
+  const Metrics* metrics_;
+  Feeds feeds_;
+  std::unique_ptr<store::Subscriptions> subscriptions_;
+  std::unique_ptr<Hub> hub_;
 };
+
+// Server limits that let POST /hub in.
+http::Limits HubLimits(http::Limits limits = {});
 
 }  // namespace redwire::app

@@ -2,20 +2,32 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <utility>
 
 namespace redwire::classify {
 
+enum class Field { kAny, kTitle, kText, kCategory, kSource, kTag, kLang };
+
 // A leaf holds a needle searched for in folded text: " w1 w2 " for whole
 // words, or " w1 w2" (no trailing space) when the last word is a prefix.
 // Folded text has exactly one space between words, so a plain substring
-// search is a whole-word match.
+// search is a whole-word match. For source, tag and lang the needle is
+// compared with the start of the folded value instead (see KeywordMatches).
 struct Rule::Node {
-  enum class Kind { kNeedle, kAnd, kOr, kNot };
+  enum class Kind { kNeedle, kNear, kAnd, kOr, kNot };
   Kind kind = Kind::kNeedle;
+  Field field = Field::kAny;
   std::string needle;
+  std::string shown;  // as written, with its scope: "title:cuba*"
+  // The hashed first three bytes of the needle's first word, when it has
+  // them (see MatchInput::Starts).
+  bool keyed = false;
+  std::uint32_t key = 0;
+  int distance = 0;   // kNear: most words allowed between the two terms
   std::vector<std::unique_ptr<const Node>> children;
 };
 
@@ -125,14 +137,59 @@ Error ErrorAt(std::string_view text, std::size_t offset, std::string_view reason
   return Error{"col " + std::to_string(ColumnAt(text, offset)) + ": " + std::string(reason)};
 }
 
-enum class Tok { kTerm, kAnd, kOr, kNot, kLParen, kRParen, kEnd };
+// Bigger rules are a mistake or an attack; the shipped ones are ~200 bytes.
+constexpr std::size_t kMaxRuleBytes = 256 * 1024;
+constexpr int kDefaultNear = 10;
+constexpr int kMaxNear = 100;
+
+enum class Tok { kTerm, kAnd, kOr, kNot, kNear, kScope, kLParen, kRParen, kEnd };
 
 struct Token {
   Tok kind = Tok::kEnd;
   std::size_t offset = 0;  // bytes into the rule text
   std::string_view text;   // as written, for messages
   std::string needle;      // kTerm only
+  Field field = Field::kAny;  // kScope only
+  int distance = 0;          // kNear only
 };
+
+struct FieldName {
+  const char* name;
+  Field field;
+};
+
+constexpr FieldName kFields[] = {
+    {"title", Field::kTitle},   {"text", Field::kText}, {"category", Field::kCategory},
+    {"source", Field::kSource}, {"tag", Field::kTag},   {"lang", Field::kLang},
+};
+
+const char* NameOf(Field field) {
+  for (const auto& f : kFields) {
+    if (f.field == field) return f.name;
+  }
+  return "";
+}
+
+bool IsKeywordField(Field field) {
+  return field == Field::kSource || field == Field::kTag || field == Field::kLang;
+}
+
+bool IsAsciiLetters(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
+std::optional<Field> FieldNamed(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (const auto& f : kFields) {
+    if (lower == f.name) return f.field;
+  }
+  return std::nullopt;
+}
 
 // Builds the needle for a bare word or the inside of a quoted phrase. `body`
 // points into `rule`, so errors can name their column.
@@ -157,9 +214,25 @@ Result<std::string> BuildNeedle(std::string_view rule, std::string_view body,
 
 bool EndsBareWord(char c) { return c == '(' || c == ')' || c == '"'; }
 
+// "NEAR" or "NEAR/n"; nullopt when the word is something else.
+std::optional<Result<int>> NearDistance(std::string_view rule, std::string_view word) {
+  if (word == "NEAR") return Result<int>(kDefaultNear);
+  if (word.rfind("NEAR/", 0) != 0) return std::nullopt;
+  const std::string_view digits = word.substr(5);
+  const std::size_t offset = static_cast<std::size_t>(word.data() - rule.data());
+  if (digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(digits)) > kMaxNear) {
+    return Result<int>(ErrorAt(rule, offset, "NEAR/n needs a number of words from 0 to " +
+                                                 std::to_string(kMaxNear)));
+  }
+  return Result<int>(std::stoi(std::string(digits)));
+}
+
 // Splits rule text into tokens. Bare words run up to whitespace, a
 // parenthesis or a double quote, so "anti-communist" or "don't" stay one
-// token (and then fold into a phrase); only a leading - means NOT.
+// token (and then fold into a phrase); only a leading - means NOT. A bare
+// word starting with letters and a colon is a field scope.
 Result<std::vector<Token>> Lex(std::string_view text) {
   std::vector<Token> tokens;
   std::size_t pos = 0;
@@ -214,16 +287,37 @@ Result<std::vector<Token>> Lex(std::string_view text) {
         if (IsSpace(cp) || EndsBareWord(text[end])) break;
         end += n;
       }
-      token.text = text.substr(pos, end - pos);
-      if (token.text == "AND") {
+      std::string_view word = text.substr(pos, end - pos);
+      const std::size_t colon = word.find(':');
+      if (colon != std::string_view::npos && IsAsciiLetters(word.substr(0, colon))) {
+        const auto field = FieldNamed(word.substr(0, colon));
+        if (!field) {
+          return ErrorAt(text, pos,
+                         "unknown field '" + std::string(word.substr(0, colon)) +
+                             "' (fields: title, text, category, source, tag, lang)");
+        }
+        token.kind = Tok::kScope;
+        token.field = *field;
+        token.text = word.substr(0, colon + 1);
+        pos += colon + 1;
+        content_end = pos;
+        tokens.push_back(std::move(token));
+        continue;
+      }
+      token.text = word;
+      if (word == "AND") {
         token.kind = Tok::kAnd;
-      } else if (token.text == "OR") {
+      } else if (word == "OR") {
         token.kind = Tok::kOr;
-      } else if (token.text == "NOT") {
+      } else if (word == "NOT") {
         token.kind = Tok::kNot;
+      } else if (auto near = NearDistance(text, word)) {
+        if (!near->ok()) return near->error();
+        token.kind = Tok::kNear;
+        token.distance = near->value();
       } else {
         token.kind = Tok::kTerm;
-        auto needle = BuildNeedle(text, token.text, token.text);
+        auto needle = BuildNeedle(text, word, word);
         if (!needle) return needle.error();
         token.needle = std::move(needle.value());
       }
@@ -240,14 +334,7 @@ Result<std::vector<Token>> Lex(std::string_view text) {
 }
 
 bool StartsUnary(Tok kind) {
-  return kind == Tok::kTerm || kind == Tok::kNot || kind == Tok::kLParen;
-}
-
-NodePtr MakeNeedle(std::string needle) {
-  auto node = std::make_unique<Rule::Node>();
-  node->kind = Kind::kNeedle;
-  node->needle = std::move(needle);
-  return node;
+  return kind == Tok::kTerm || kind == Tok::kNot || kind == Tok::kLParen || kind == Tok::kScope;
 }
 
 NodePtr MakeBranch(Kind kind, std::vector<NodePtr> children) {
@@ -258,8 +345,34 @@ NodePtr MakeBranch(Kind kind, std::vector<NodePtr> children) {
   return node;
 }
 
-// Precedence NOT > AND > OR. Only parentheses recurse (NOT chains are a
-// loop), and they stop at kMaxNesting.
+// A 12-bit hash of the three bytes at `p`.
+std::uint32_t StartKey(const char* p) {
+  const std::uint32_t v = static_cast<unsigned char>(p[0]) | (static_cast<unsigned char>(p[1]) << 8) |
+                          (static_cast<unsigned char>(p[2]) << 16);
+  return (v * 2654435761u) >> 20;
+}
+
+void IndexStarts(std::string_view text, MatchInput::Starts& bits) {
+  for (std::size_t i = 0; i + 3 < text.size(); ++i) {
+    if (text[i] != ' ') continue;
+    const std::uint32_t key = StartKey(text.data() + i + 1);
+    bits[key >> 6] |= std::uint64_t{1} << (key & 63);
+  }
+}
+
+// False only when `node` cannot occur in a field with these starts.
+bool MayOccur(const Rule::Node& node, const MatchInput::Starts& bits, bool indexed) {
+  return !indexed || !node.keyed || (bits[node.key >> 6] >> (node.key & 63)) & 1;
+}
+
+void KeyLeaf(Rule::Node& node) {
+  node.keyed = node.needle.size() >= 4 && !IsKeywordField(node.field);
+  if (node.keyed) node.key = StartKey(node.needle.data() + 1);
+}
+
+// Precedence NEAR > NOT > AND > OR. Only parentheses recurse (NOT chains are
+// a loop), and they stop at kMaxNesting. A scope sets the field of every
+// leaf parsed while it is in force.
 class Parser {
  public:
   Parser(std::string_view text, std::vector<Token> tokens)
@@ -320,18 +433,89 @@ class Parser {
       negate = !negate;
       Advance();
     }
-    NodePtr operand = ParsePrimary(depth);
+    NodePtr operand = ParseNear(depth);
     if (!operand || !negate) return operand;
     std::vector<NodePtr> children;
     children.push_back(std::move(operand));
     return MakeBranch(Kind::kNot, std::move(children));
   }
 
+  // a NEAR/n b NEAR/m c is (a NEAR/n b) AND (b NEAR/m c).
+  NodePtr ParseNear(int depth) {
+    NodePtr left = ParseScoped(depth);
+    if (!left || Peek().kind != Tok::kNear) return left;
+    std::vector<NodePtr> pairs;
+    while (Peek().kind == Tok::kNear) {
+      const Token& near = Peek();
+      const std::size_t offset = near.offset;
+      const int distance = near.distance;
+      const std::string shown(near.text);
+      Advance();
+      NodePtr right = ParseScoped(depth);
+      if (!right) return nullptr;
+      for (const NodePtr* side : {&left, &right}) {
+        if ((*side)->kind != Kind::kNeedle || IsKeywordField((*side)->field)) {
+          return Fail(offset, shown + " joins two text terms (words, phrases or prefixes)");
+        }
+      }
+      Field field = left->field;
+      if (field == Field::kAny) field = right->field;
+      if (right->field != Field::kAny && right->field != field) {
+        return Fail(offset, shown + " terms must read the same field");
+      }
+      auto node = std::make_unique<Rule::Node>();
+      node->kind = Kind::kNear;
+      node->field = field;
+      node->distance = distance;
+      node->shown = left->shown + " " + shown + " " + right->shown;
+      node->children.push_back(Copy(*left));
+      node->children.push_back(Copy(*right));
+      pairs.push_back(std::move(node));
+      left = std::move(right);
+    }
+    return MakeBranch(Kind::kAnd, std::move(pairs));
+  }
+
+  static NodePtr Copy(const Rule::Node& leaf) {
+    auto node = std::make_unique<Rule::Node>();
+    node->kind = leaf.kind;
+    node->field = leaf.field;
+    node->needle = leaf.needle;
+    node->shown = leaf.shown;
+    node->keyed = leaf.keyed;
+    node->key = leaf.key;
+    return node;
+  }
+
+  NodePtr ParseScoped(int depth) {
+    if (Peek().kind != Tok::kScope) return ParsePrimary(depth);
+    const Field saved = field_;
+    field_ = Peek().field;
+    Advance();
+    const Token& scope = tokens_[pos_ - 1];
+    const std::size_t scope_end = scope.offset + scope.text.size();
+    if ((Peek().kind != Tok::kTerm && Peek().kind != Tok::kLParen) ||
+        Peek().offset != scope_end) {
+      field_ = saved;
+      return Fail(scope_end, "expected a term or ( right after " + std::string(scope.text));
+    }
+    NodePtr inner = ParsePrimary(depth);
+    field_ = saved;
+    return inner;
+  }
+
   NodePtr ParsePrimary(int depth) {
     const Token& token = Peek();
     if (token.kind == Tok::kTerm) {
       Advance();
-      return MakeNeedle(token.needle);
+      auto node = std::make_unique<Rule::Node>();
+      node->kind = Kind::kNeedle;
+      node->field = field_;
+      node->needle = token.needle;
+      node->shown = field_ == Field::kAny ? std::string(token.text)
+                                           : NameOf(field_) + (":" + std::string(token.text));
+      KeyLeaf(*node);
+      return node;
     }
     if (token.kind == Tok::kLParen) {
       if (depth >= kMaxNesting) {
@@ -359,40 +543,165 @@ class Parser {
   std::string_view text_;
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  Field field_ = Field::kAny;
   std::optional<Error> error_;
 };
 
-bool Evaluate(const Rule::Node& node, std::string_view folded) {
+// Every needle starts with a space, so string_view::find (memchr on the
+// first byte, then memcmp) would stop at every word; glibc's memmem looks
+// at byte pairs and skips ahead.
+std::size_t Find(std::string_view text, std::string_view needle, std::size_t from = 0) {
+  if (from > text.size()) return std::string_view::npos;
+  const void* at = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
+  return at == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(at) - text.data());
+}
+
+bool TextContains(std::string_view text, std::string_view needle) {
+  return Find(text, needle) != std::string_view::npos;
+}
+
+// Words before `offset`: folded text has one space before each word, and
+// an extra one where two folded fields meet.
+std::size_t CountSpaces(std::string_view text, std::size_t from, std::size_t to) {
+  std::size_t n = 0;
+  for (std::size_t i = from; i < to; ++i) n += text[i] == ' ';
+  return n;
+}
+
+std::size_t WordsIn(std::string_view needle) {
+  const std::size_t spaces = CountSpaces(needle, 0, needle.size());
+  return needle.back() == ' ' ? spaces - 1 : spaces;
+}
+
+// Word index of every occurrence of `needle`, ascending.
+std::vector<std::size_t> WordPositions(std::string_view text, std::string_view needle) {
+  std::vector<std::size_t> out;
+  std::size_t words = 0;
+  std::size_t counted_to = 0;
+  for (std::size_t at = Find(text, needle); at != std::string_view::npos; at = Find(text, needle, at + 1)) {
+    words += CountSpaces(text, counted_to, at);
+    counted_to = at;
+    out.push_back(words);
+  }
+  return out;
+}
+
+bool NearIn(std::string_view text, const Rule::Node& a, const Rule::Node& b, int distance) {
+  const auto pa = WordPositions(text, a.needle);
+  if (pa.empty()) return false;
+  const auto pb = WordPositions(text, b.needle);
+  if (pb.empty()) return false;
+  const std::size_t la = WordsIn(a.needle);
+  const std::size_t lb = WordsIn(b.needle);
+  const auto limit = static_cast<std::size_t>(distance);
+  // Two sorted lists: for each a, only the nearest b on each side matters.
+  std::size_t j = 0;
+  for (std::size_t ia : pa) {
+    while (j < pb.size() && pb[j] + lb <= ia) ++j;
+    if (j > 0 && ia - (pb[j - 1] + lb) <= limit) return true;
+    if (j < pb.size() && pb[j] >= ia + la && pb[j] - (ia + la) <= limit) return true;
+  }
+  return false;
+}
+
+// Whole value, or its start: the needle " kke en " equals " kke en "; " kke"
+// (a prefix) starts it; " pt " (lang:pt) starts " pt br ".
+bool KeywordMatches(std::string_view value, std::string_view needle) {
+  return value.substr(0, needle.size()) == needle;
+}
+
+bool LeafMatches(const Rule::Node& node, const MatchInput& in) {
+  const std::string_view needle = node.needle;
+  switch (node.field) {
+    case Field::kAny:
+      return (MayOccur(node, in.title_starts, in.indexed) && TextContains(in.title, needle)) ||
+             (MayOccur(node, in.text_starts, in.indexed) && TextContains(in.text, needle)) ||
+             (MayOccur(node, in.category_starts, in.indexed) && TextContains(in.categories, needle));
+    case Field::kTitle: return MayOccur(node, in.title_starts, in.indexed) && TextContains(in.title, needle);
+    case Field::kText: return MayOccur(node, in.text_starts, in.indexed) && TextContains(in.text, needle);
+    case Field::kCategory:
+      return MayOccur(node, in.category_starts, in.indexed) && TextContains(in.categories, needle);
+    case Field::kSource:
+      return needle.back() == ' ' ? in.source == needle : KeywordMatches(in.source, needle);
+    case Field::kTag:
+      for (const std::string& tag : in.tags) {
+        if (needle.back() == ' ' ? tag == needle : KeywordMatches(tag, needle)) return true;
+      }
+      return false;
+    case Field::kLang: return KeywordMatches(in.lang, needle);
+  }
+  return false;
+}
+
+bool NearMatches(const Rule::Node& node, const MatchInput& in) {
+  const Rule::Node& a = *node.children[0];
+  const Rule::Node& b = *node.children[1];
+  switch (node.field) {
+    case Field::kTitle: return NearIn(in.title, a, b, node.distance);
+    case Field::kText: return NearIn(in.text, a, b, node.distance);
+    case Field::kCategory: return NearIn(in.categories, a, b, node.distance);
+    default:
+      return NearIn(in.title, a, b, node.distance) || NearIn(in.text, a, b, node.distance) ||
+             NearIn(in.categories, a, b, node.distance);
+  }
+}
+
+bool Evaluate(const Rule::Node& node, const MatchInput& in) {
   switch (node.kind) {
     case Kind::kNeedle:
-      return folded.find(node.needle) != std::string_view::npos;
+      return LeafMatches(node, in);
+    case Kind::kNear:
+      return NearMatches(node, in);
     case Kind::kNot:
-      return !Evaluate(*node.children.front(), folded);
+      return !Evaluate(*node.children.front(), in);
     case Kind::kAnd:
       for (const auto& child : node.children) {
-        if (!Evaluate(*child, folded)) return false;
+        if (!Evaluate(*child, in)) return false;
       }
       return true;
     case Kind::kOr:
       for (const auto& child : node.children) {
-        if (Evaluate(*child, folded)) return true;
+        if (Evaluate(*child, in)) return true;
       }
       return false;
   }
   return false;
 }
 
-std::string FoldItem(const Item& item) {
-  std::string text = item.title;
-  for (const std::string* part : {&item.summary_text, &item.content_text}) {
-    text += ' ';
-    text += *part;
+// Iterative, so a rule of 10 000 NOTs cannot overflow the stack.
+void CollectMatched(const Rule::Node& root, const MatchInput& in, std::vector<std::string>& out) {
+  std::vector<const Rule::Node*> stack{&root};
+  while (!stack.empty()) {
+    const Rule::Node* node = stack.back();
+    stack.pop_back();
+    if (node->kind == Kind::kNot) continue;
+    if (node->kind == Kind::kNeedle || node->kind == Kind::kNear) {
+      if (Evaluate(*node, in) && std::find(out.begin(), out.end(), node->shown) == out.end()) {
+        out.push_back(node->shown);
+      }
+      continue;
+    }
+    for (auto it = node->children.rbegin(); it != node->children.rend(); ++it) {
+      stack.push_back(it->get());
+    }
   }
-  for (const std::string& category : item.categories) {
-    text += ' ';
-    text += category;
+}
+
+std::string FoldAll(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& part : parts) out += FoldText(part);
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+const std::string* FirstShared(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const std::string& x : a) {
+    if (Contains(b, x)) return &x;
   }
-  return FoldText(text);
+  return nullptr;
 }
 
 }  // namespace
@@ -424,7 +733,27 @@ std::string FoldText(std::string_view text) {
   return folded;
 }
 
+MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags) {
+  MatchInput in;
+  in.title = FoldText(item.title);
+  in.text = FoldText(item.summary_text) + FoldText(item.content_text);
+  in.categories = FoldAll(item.categories);
+  in.source = FoldText(item.source_id);
+  for (const std::string& tag : source_tags) in.tags.push_back(FoldText(tag));
+  in.lang = FoldText(item.language);
+  in.source_id = item.source_id;
+  in.source_tags = source_tags;
+  IndexStarts(in.title, in.title_starts);
+  IndexStarts(in.text, in.text_starts);
+  IndexStarts(in.categories, in.category_starts);
+  in.indexed = true;
+  return in;
+}
+
 Result<Rule> Rule::Compile(std::string_view text) {
+  if (text.size() > kMaxRuleBytes) {
+    return Error{"col 1: rule longer than " + std::to_string(kMaxRuleBytes / 1024) + " KiB"};
+  }
   auto tokens = Lex(text);
   if (!tokens) return tokens.error();
   Parser parser(text, std::move(tokens.value()));
@@ -433,19 +762,71 @@ Result<Rule> Rule::Compile(std::string_view text) {
   return Rule(std::shared_ptr<const Node>(std::move(root.value())));
 }
 
-bool Rule::Matches(const Item& item) const { return MatchesFolded(FoldItem(item)); }
+bool Rule::Matches(const MatchInput& input) const { return root_ && Evaluate(*root_, input); }
+
+bool Rule::Matches(const Item& item) const { return Matches(Prepare(item)); }
 
 bool Rule::MatchesFolded(std::string_view folded) const {
-  return root_ && Evaluate(*root_, folded);
+  MatchInput in;
+  in.title = std::string(folded);
+  in.text = in.title;
+  in.categories = in.title;
+  return Matches(in);
+}
+
+std::vector<std::string> Rule::MatchedTerms(const MatchInput& input) const {
+  std::vector<std::string> out;
+  if (root_) CollectMatched(*root_, input, out);
+  return out;
+}
+
+Verdict Explain(const TopicRule& topic, const MatchInput& input) {
+  Verdict v;
+  if (Contains(topic.exclude_sources, input.source_id)) {
+    v.reason = "excluded source " + input.source_id;
+    return v;
+  }
+  if (const std::string* tag = FirstShared(topic.exclude_tags, input.source_tags)) {
+    v.reason = "excluded tag " + *tag;
+    return v;
+  }
+  v.matched = true;
+  if (Contains(topic.sources, input.source_id)) {
+    v.reason = "source " + input.source_id;
+    return v;
+  }
+  if (const std::string* tag = FirstShared(topic.tags, input.source_tags)) {
+    v.reason = "tag " + *tag;
+    return v;
+  }
+  if (topic.rule && topic.rule->Matches(input)) {
+    v.reason = "rule";
+    v.terms = topic.rule->MatchedTerms(input);
+    return v;
+  }
+  v.matched = false;
+  v.reason = "no match";
+  return v;
+}
+
+std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const MatchInput& input) {
+  std::vector<std::string> ids;
+  for (const TopicRule& topic : topics) {
+    if (Contains(topic.exclude_sources, input.source_id) ||
+        FirstShared(topic.exclude_tags, input.source_tags) != nullptr) {
+      continue;
+    }
+    if (Contains(topic.sources, input.source_id) ||
+        FirstShared(topic.tags, input.source_tags) != nullptr ||
+        (topic.rule && topic.rule->Matches(input))) {
+      ids.push_back(topic.id);
+    }
+  }
+  return ids;
 }
 
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const Item& item) {
-  std::vector<std::string> ids;
-  const std::string folded = FoldItem(item);
-  for (const TopicRule& topic : topics) {
-    if (topic.rule.MatchesFolded(folded)) ids.push_back(topic.id);
-  }
-  return ids;
+  return Classify(topics, Prepare(item));
 }
 
 }  // namespace redwire::classify

@@ -1,10 +1,14 @@
-// classify: topic rules. A rule is words, "phrases", prefix*, AND / OR / NOT
-// and parentheses; adjacent terms mean AND. Matching is case-insensitive and
-// accent-insensitive (utf8proc case folding and mark stripping), over an
-// item's title, summary, content and categories.
+// classify: topic rules. A rule is words, "phrases", prefix*, AND / OR / NOT,
+// parentheses, field scopes (title: text: category: source: tag: lang:) and
+// NEAR/n; adjacent terms mean AND. Matching is case-insensitive and
+// accent-insensitive (utf8proc NFKC, case folding and mark stripping). A
+// topic may also take or refuse whole sources and source tags.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,21 +18,62 @@
 
 namespace redwire::classify {
 
+// An item as rules see it, folded once (see FoldText) and shared by every
+// topic. Each text field is folded on its own, so a phrase never spans the
+// title and the summary, or two categories.
+struct MatchInput {
+  std::string title;       // folded title
+  std::string text;        // folded summary text, then folded content text
+  std::string categories;  // each category folded, concatenated
+  std::string source;      // folded source id: " kke en "
+  std::vector<std::string> tags;  // the source's tags, each folded
+  std::string lang;        // folded language tag: " pt br "
+  std::string source_id;   // as configured, for topic source lists
+  std::vector<std::string> source_tags;  // as configured, for topic tag lists
+  // Which word starts (first three bytes, hashed) occur in title, text and
+  // categories, so most terms are ruled out without searching. Filled by
+  // Prepare; when `indexed` is false every term is searched for.
+  using Starts = std::array<std::uint64_t, 64>;
+  Starts title_starts{}, text_starts{}, category_starts{};
+  bool indexed = false;
+};
+
+MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags = {});
+
 class Rule {
  public:
   // Compiles rule text. The error message starts with "col N: " (1-based,
   // counted in characters) so config can point into the rule. Fails on an
-  // empty rule, unbalanced parentheses, a dangling operator, an unterminated
-  // quote, a * anywhere but the end of a word, or parentheses nested deeper
-  // than 100. Operators are upper-case AND, OR, NOT; a leading - means NOT,
-  // while a hyphen inside a bare word (anti-communist) makes it a phrase.
+  // empty rule, a rule over 256 KiB, unbalanced parentheses, a dangling
+  // operator, an unterminated quote, a * anywhere but the end of a word, an
+  // unknown field name, NEAR beside anything but text terms, or parentheses
+  // nested deeper than 100. Operators are upper-case AND, OR, NOT, NEAR and
+  // NEAR/n; a leading - means NOT, while a hyphen inside a bare word
+  // (anti-communist) makes it a phrase.
+  //
+  // Scopes: `title:`, `text:` (summary and content), `category:` read those
+  // fields; a term without one reads all three. `source:`, `tag:` and
+  // `lang:` compare the whole value (source id, any source tag, the language
+  // tag or its primary subtag), or its start with a trailing *. A scope
+  // applies to one term or to a parenthesised group: `title:(cuba OR kuba)`.
+  //
+  // `a NEAR/n b`: both text terms occur in one field with at most n words
+  // between them, in either order (plain NEAR is NEAR/10, n is 0..100). It
+  // binds tighter than NOT; `a NEAR b NEAR c` is (a NEAR b) AND (b NEAR c).
   static Result<Rule> Compile(std::string_view text);
 
+  bool Matches(const MatchInput& input) const;
   bool Matches(const Item& item) const;
-  // Matches against already-folded text (see FoldText).
+  // Matches against already-folded text (see FoldText) standing for every
+  // text field; source, tag and lang terms see empty values.
   bool MatchesFolded(std::string_view folded) const;
 
+  // The terms, as written in the rule (`title:cuba*`, `"general strike"`),
+  // found in `input` outside any NOT: the evidence for a match.
+  std::vector<std::string> MatchedTerms(const MatchInput& input) const;
+
   struct Node;
+
  private:
   explicit Rule(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
   std::shared_ptr<const Node> root_;
@@ -38,12 +83,34 @@ class Rule {
 // becomes one space, with a space at each end: " κουβα και cuba ".
 std::string FoldText(std::string_view text);
 
+// A topic: its rule (absent when the topic is made of sources and tags
+// only) and whole sources or source tags it always takes or refuses.
 struct TopicRule {
+  TopicRule(std::string topic_id, std::optional<Rule> topic_rule)
+      : id(std::move(topic_id)), rule(std::move(topic_rule)) {}
+
   std::string id;
-  Rule rule;
+  std::optional<Rule> rule;
+  std::vector<std::string> sources;          // every item of these sources
+  std::vector<std::string> tags;             // every item of sources with these tags
+  std::vector<std::string> exclude_sources;  // never items of these sources
+  std::vector<std::string> exclude_tags;     // never items of sources with these tags
 };
 
-// The topics an item belongs to, in the order given.
+// Why a topic took an item, or did not.
+struct Verdict {
+  bool matched = false;
+  std::string reason;               // "rule", "source kke-en", "excluded tag x", "no match"
+  std::vector<std::string> terms;   // Rule::MatchedTerms when the rule decided
+};
+
+// Exclusions win; then an included source or tag; then the rule.
+Verdict Explain(const TopicRule& topic, const MatchInput& input);
+
+// The topics an item belongs to, in the order given; `input` is
+// Prepare(item, the tags of its source).
+std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const MatchInput& input);
+// The same with the item prepared here, for a source without tags.
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const Item& item);
 
 }  // namespace redwire::classify

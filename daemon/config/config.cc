@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
@@ -136,9 +137,41 @@ const toml::array* ArrayOfTables(const std::string& file, const toml::table& roo
   return arr;
 }
 
+// `[source.scrape]`: an empty table means "rules not written yet"; any rule
+// given is compiled now, so a bad selector stops the load at its own column.
+void ReadScrapeRules(const std::string& file, const toml::table& t, const std::string& id, Problems& problems,
+                     ScrapeRules& rules) {
+  TableReader r(file, t, problems,
+                {"item", "xpath", "title", "link", "date", "summary", "author", "image", "date_format",
+                 "date_lang", "follow", "content", "paginate", "max_pages", "max_follow"});
+  const std::pair<const char*, std::string*> strings[] = {
+      {"item", &rules.item},       {"xpath", &rules.xpath},         {"title", &rules.title},
+      {"link", &rules.link},       {"date", &rules.date},           {"summary", &rules.summary},
+      {"author", &rules.author},   {"image", &rules.image},         {"date_format", &rules.date_format},
+      {"date_lang", &rules.date_lang}, {"content", &rules.content}, {"paginate", &rules.paginate},
+  };
+  for (const auto& [key, field] : strings) *field = r.String(key, false).value_or("");
+  rules.follow = r.Bool("follow").value_or(false);
+  if (auto n = r.Integer("max_pages")) rules.max_pages = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
+  if (auto n = r.Integer("max_follow")) rules.max_follow = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
+  const bool any = std::any_of(std::begin(strings), std::end(strings), [](const auto& f) { return !f.second->empty(); }) ||
+                   t.contains("follow") || t.contains("max_pages") || t.contains("max_follow");
+  if (!any) return;
+  std::string field;
+  std::size_t offset = 0;
+  auto compiled = scrape::Rules::Compile(rules, &field, &offset);
+  if (compiled.ok()) return;
+  Where where = r.WhereOfKey(field.c_str());
+  // A selector's position inside its quoted value; the table's own position
+  // when the problem is a missing key.
+  if (t.contains(field) && t.get(field)->is_string()) where.column += 1 + static_cast<int>(offset);
+  problems.Add(where, "source '" + id + "': scrape " + compiled.error().message);
+}
+
 void ReadSource(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
   TableReader r(file, t, problems,
-                {"id", "name", "url", "every", "lang", "tags", "allow_private", "scrape"});
+                {"id", "name", "url", "every", "min_every", "max_every", "lang", "tags", "allow_private",
+                 "scrape", "keep_days", "keep_min"});
   Source s;
   s.where = WhereOf(file, t);
   s.id = r.String("id", true).value_or("");
@@ -157,18 +190,38 @@ void ReadSource(const std::string& file, const toml::table& t, Problems& problem
       problems.Add(r.WhereOfKey("every"), "source '" + s.id + "': every must be at least 1s");
     else s.every = parsed.value();
   }
+  auto bound = [&](const char* key) -> std::chrono::seconds {
+    auto text = r.String(key, false);
+    if (!text) return {};
+    auto parsed = ParseInterval(*text);
+    if (!parsed) problems.Add(r.WhereOfKey(key), "source '" + s.id + "': " + parsed.error().message);
+    else if (parsed.value() < std::chrono::seconds(1))
+      problems.Add(r.WhereOfKey(key), "source '" + s.id + "': " + key + " must be at least 1s");
+    else return parsed.value();
+    return {};
+  };
+  s.min_every = bound("min_every");
+  s.max_every = bound("max_every");
+  if (s.min_every.count() == 0) s.min_every = std::min(s.every, s.max_every.count() ? s.max_every : s.every);
+  if (s.max_every.count() == 0) s.max_every = std::max(s.every * 4, s.min_every);
+  if (s.min_every > s.max_every) {
+    problems.Add(r.WhereOfKey("min_every"), "source '" + s.id + "': min_every is above max_every");
+  }
   s.lang = r.String("lang", false).value_or("");
   s.tags = r.Strings("tags");
   s.allow_private = r.Bool("allow_private").value_or(false);
+  if (auto n = r.Integer("keep_days")) {
+    if (*n < 1 || *n > 100000) problems.Add(r.WhereOfKey("keep_days"), "source '" + s.id + "': keep_days must be 1..100000");
+    else s.keep_days = static_cast<int>(*n);
+  }
+  if (auto n = r.Integer("keep_min")) {
+    if (*n < 0 || *n > 1000000) problems.Add(r.WhereOfKey("keep_min"), "source '" + s.id + "': keep_min must be 0..1000000");
+    else s.keep_min = static_cast<int>(*n);
+  }
   if (const toml::node* scrape = t.get("scrape")) {
     if (const toml::table* st = scrape->as_table()) {
-      TableReader sr(file, *st, problems, {"item", "title", "link", "date", "summary"});
       s.has_scrape = true;
-      s.scrape.item = sr.String("item", false).value_or("");
-      s.scrape.title = sr.String("title", false).value_or("");
-      s.scrape.link = sr.String("link", false).value_or("");
-      s.scrape.date = sr.String("date", false).value_or("");
-      s.scrape.summary = sr.String("summary", false).value_or("");
+      ReadScrapeRules(file, *st, s.id, problems, s.scrape);
     } else {
       problems.Add(WhereOf(file, *scrape), "'scrape' must be a table ([source.scrape])");
     }
@@ -177,7 +230,8 @@ void ReadSource(const std::string& file, const toml::table& t, Problems& problem
 }
 
 void ReadTopic(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
-  TableReader r(file, t, problems, {"id", "title", "match"});
+  TableReader r(file, t, problems,
+                {"id", "title", "match", "sources", "tags", "exclude_sources", "exclude_tags", "dedup"});
   Topic topic;
   topic.where = WhereOf(file, t);
   topic.id = r.String("id", true).value_or("");
@@ -185,14 +239,72 @@ void ReadTopic(const std::string& file, const toml::table& t, Problems& problems
     problems.Add(r.WhereOfKey("id"), "topic id '" + topic.id + "' must match [a-z0-9-]+ (at most 64)");
   }
   topic.title = r.String("title", false).value_or(topic.id);
-  topic.match = r.String("match", true).value_or("");
+  topic.sources = r.Strings("sources");
+  topic.tags = r.Strings("tags");
+  topic.exclude_sources = r.Strings("exclude_sources");
+  topic.exclude_tags = r.Strings("exclude_tags");
+  topic.dedup = r.Bool("dedup").value_or(true);
+  // A topic made only of whole sources or tags needs no rule.
+  const bool by_list = !topic.sources.empty() || !topic.tags.empty();
+  topic.match = r.String("match", !by_list).value_or("");
   topic.match_where = r.WhereOfKey("match");
   out.topics.push_back(std::move(topic));
 }
 
 void ReadSettings(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
-  TableReader r(file, t, problems, {"user_agent", "feed_entries", "allow_private", "public_url"});
-  if (auto ua = r.String("user_agent", false)) out.settings.user_agent = *ua;
+  TableReader r(file, t, problems,
+                {"user_agent", "feed_entries", "allow_private", "public_url", "max_concurrency", "per_host",
+                 "host_delay", "proxy", "connect_timeout", "timeout", "low_speed_time", "max_body",
+                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min"});
+  if (auto ua = r.String("user_agent", false)) {
+    const bool printable = !ua->empty() && ua->size() <= 256 &&
+                           std::none_of(ua->begin(), ua->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (!printable) problems.Add(r.WhereOfKey("user_agent"), "user_agent must be 1..256 printable characters");
+    else out.settings.user_agent = *ua;
+  }
+  auto count = [&](const char* key, std::int64_t lo, std::int64_t hi, auto& field) {
+    if (auto n = r.Integer(key)) {
+      if (*n < lo || *n > hi)
+        problems.Add(r.WhereOfKey(key), std::string(key) + " must be " + std::to_string(lo) + ".." + std::to_string(hi));
+      else field = static_cast<std::remove_reference_t<decltype(field)>>(*n);
+    }
+  };
+  count("max_concurrency", 1, 1024, out.settings.max_concurrency);
+  count("per_host", 1, 64, out.settings.per_host);
+  count("max_body", 1024, std::int64_t{1} << 30, out.settings.max_body);
+  count("max_redirects", 0, 20, out.settings.max_redirects);
+  auto duration = [&](const char* key, std::chrono::seconds lo, std::chrono::seconds& field) {
+    auto text = r.String(key, false);
+    if (!text) return;
+    auto parsed = ParseInterval(*text);
+    if (!parsed) problems.Add(r.WhereOfKey(key), std::string(key) + ": " + parsed.error().message);
+    else if (parsed.value() < lo || parsed.value() > std::chrono::hours(1))
+      problems.Add(r.WhereOfKey(key), std::string(key) + " must be " + std::to_string(lo.count()) + "s..1h");
+    else field = parsed.value();
+  };
+  duration("host_delay", std::chrono::seconds(0), out.settings.host_delay);
+  duration("connect_timeout", std::chrono::seconds(1), out.settings.connect_timeout);
+  duration("timeout", std::chrono::seconds(1), out.settings.timeout);
+  duration("low_speed_time", std::chrono::seconds(1), out.settings.low_speed_time);
+  if (auto proxy = r.String("proxy", false)) {
+    const std::string lower = [&] {
+      std::string l = proxy->substr(0, 10);
+      std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+      return l;
+    }();
+    const bool known = IsHttpUrl(*proxy) || lower.rfind("socks5://", 0) == 0 || lower.rfind("socks5h://", 0) == 0;
+    if (!proxy->empty() && !known)
+      problems.Add(r.WhereOfKey("proxy"), "proxy must be an http://, https://, socks5:// or socks5h:// URL");
+    else out.settings.proxy = *proxy;
+  }
+  if (auto n = r.Integer("keep_days")) {
+    if (*n < 1 || *n > 100000) problems.Add(r.WhereOfKey("keep_days"), "keep_days must be 1..100000");
+    else out.settings.keep_days = static_cast<int>(*n);
+  }
+  if (auto n = r.Integer("keep_min")) {
+    if (*n < 0 || *n > 1000000) problems.Add(r.WhereOfKey("keep_min"), "keep_min must be 0..1000000");
+    else out.settings.keep_min = static_cast<int>(*n);
+  }
   if (auto n = r.Integer("feed_entries")) {
     if (*n < 1 || *n > 1000) problems.Add(r.WhereOfKey("feed_entries"), "feed_entries must be 1..1000");
     else out.settings.feed_entries = static_cast<int>(*n);
@@ -201,6 +313,17 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
   if (auto url = r.String("public_url", false)) {
     if (!IsHttpUrl(*url)) problems.Add(r.WhereOfKey("public_url"), "public_url must be an http:// or https:// URL");
     else out.settings.public_url = url->substr(0, url->find_last_not_of('/') + 1);
+  }
+  if (auto dir = r.String("publish_dir", false)) {
+    if (dir->empty() || dir->find('\0') != std::string::npos) {
+      problems.Add(r.WhereOfKey("publish_dir"), "publish_dir must be a directory path");
+    } else {
+      out.settings.publish_dir = *dir;
+    }
+  }
+  if (auto hub = r.String("external_hub", false)) {
+    if (!IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");
+    else out.settings.external_hub = *hub;
   }
 }
 
@@ -251,6 +374,19 @@ void CheckUnique(const std::vector<T>& things, const char* what, Problems& probl
   }
 }
 
+// A misspelt source id in a topic would silently take or refuse nothing.
+void CheckTopicSources(const Catalog& catalog, Problems& problems) {
+  std::set<std::string> ids;
+  for (const auto& s : catalog.sources) ids.insert(s.id);
+  for (const auto& t : catalog.topics) {
+    for (const auto* list : {&t.sources, &t.exclude_sources}) {
+      for (const auto& id : *list) {
+        if (!ids.count(id)) problems.Add(t.where, "topic '" + t.id + "': unknown source '" + id + "'");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string Where::str() const {
@@ -297,6 +433,7 @@ Result<Catalog> LoadCatalog(const std::string& dir) {
   for (const auto& file : files) ReadFile(file, problems, catalog, saw_settings);
   CheckUnique(catalog.sources, "source", problems);
   CheckUnique(catalog.topics, "topic", problems);
+  CheckTopicSources(catalog, problems);
   if (!problems.empty()) return Error{problems.Joined()};
   return catalog;
 }

@@ -6,8 +6,12 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <list>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -26,11 +30,6 @@ namespace {
 
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-// Transfers slower than this many bytes per second for kLowSpeedTime are
-// aborted, so a drip-feeding server cannot hold a slot until the total timeout.
-constexpr long kLowSpeedLimit = 100;
-constexpr long kLowSpeedTime = 30;
 
 bool IsPublicV4(const asio::ip::address_v4& a) {
   const std::uint32_t v = a.to_uint();
@@ -70,6 +69,86 @@ bool SafeHeaderValue(const std::string& v) {
   return v.find_first_of("\r\n") == std::string::npos;
 }
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.size() <= 10 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// An HTTP-date (RFC 9110 IMF-fixdate, or the obsolete forms curl also reads)
+// as Unix seconds.
+std::optional<std::int64_t> HttpDate(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  const time_t t = curl_getdate(value.c_str(), nullptr);
+  if (t == -1) return std::nullopt;
+  return static_cast<std::int64_t>(t);
+}
+
+std::int64_t WallNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Cache-Control: no-store and no-cache mean "fresh for 0"; max-age=N (bare
+// or quoted) for N seconds. s-maxage is for shared caches in front of users,
+// which an aggregator is not.
+std::optional<std::chrono::seconds> MaxAge(std::string_view header) {
+  std::optional<std::chrono::seconds> out;
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string directive = Trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    std::transform(directive.begin(), directive.end(), directive.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (directive == "no-store" || directive == "no-cache") return std::chrono::seconds(0);
+    if (directive.rfind("max-age=", 0) != 0) continue;
+    std::string value = directive.substr(8);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    if (AllDigits(value)) out = std::chrono::seconds(std::stoll(value));
+  }
+  return out;
+}
+
+// The seconds from the server's Date (or our clock) until `when`, never negative.
+std::chrono::seconds Until(std::int64_t when, const std::string& date) {
+  const std::int64_t from = HttpDate(date).value_or(WallNow());
+  return std::chrono::seconds(std::max<std::int64_t>(0, when - from));
+}
+
+// The host name of an absolute URL, lower-cased; empty when it has none.
+std::string HostOf(const std::string& url) {
+  std::string host;
+  CURLU* u = curl_url();
+  if (!u) return host;
+  char* part = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK && part) {
+    host = part;
+    curl_free(part);
+  }
+  curl_url_cleanup(u);
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
+// Through a proxy only the proxy's address is ever seen, so the guard can
+// judge just what the URL itself names: an address literal or localhost.
+// Returns the refused host, or nothing when the URL may go to the proxy.
+std::optional<std::string> BlockedByName(const std::string& url,
+                                         const std::function<bool(const asio::ip::address&)>& is_public) {
+  std::string host = HostOf(url);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (const auto pct = host.find('%'); pct != std::string::npos) host.resize(pct);  // zone id
+  if (host == "localhost" ||
+      (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0))
+    return host;
+  std::error_code ec;
+  const asio::ip::address literal = asio::ip::make_address(host, ec);
+  if (!ec && !is_public(literal)) return literal.to_string();
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool IsPublicAddress(const asio::ip::address& address) {
@@ -99,6 +178,8 @@ const char* OutcomeName(Outcome o) {
     case Outcome::kHttpError: return "http-error";
     case Outcome::kBlockedAddress: return "blocked-address";
     case Outcome::kTooLarge: return "too-large";
+    case Outcome::kTimeout: return "timeout";
+    case Outcome::kRedirectLimit: return "redirect-limit";
     case Outcome::kNetworkError: return "network-error";
   }
   return "unknown";
@@ -113,12 +194,25 @@ struct Fetcher::Impl {
     Request request;
     Callback done;
     Response response;
+    std::string host;  // politeness key: the URL's host name
+    Clock::time_point queued_at;
     Clock::time_point start;
     std::size_t header_bytes = 0;
     bool body_too_large = false;
     bool headers_too_large = false;
     std::string blocked;  // the refused peer address, if any
+    // Headers of the current hop that only matter once the chain ends.
+    std::string cache_control;
+    std::string expires;
+    std::string date;
     char error[CURL_ERROR_SIZE] = {};
+  };
+
+  // Politeness bookkeeping per host name.
+  struct Host {
+    std::size_t running = 0;
+    bool started = false;  // last_start is meaningful
+    Clock::time_point last_start;
   };
 
   // A socket curl wants watched. Connections are opened through
@@ -134,21 +228,34 @@ struct Fetcher::Impl {
     bool writing = false;
   };
 
-  Impl(asio::io_context& io, Options options) : io(io), options(std::move(options)), timer(io) {}
+  Impl(asio::io_context& io, Options options)
+      : io(io), options(std::move(options)), timer(io), pump_timer(io) {
+    this->options.max_concurrency = std::max<std::size_t>(1, this->options.max_concurrency);
+    this->options.per_host = std::max<std::size_t>(1, this->options.per_host);
+  }
 
   asio::io_context& io;
   Options options;
   asio::steady_timer timer;
   CURLM* multi = nullptr;
   std::map<curl_socket_t, Watch> watches;
-  std::map<CURL*, std::unique_ptr<Transfer>> transfers;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // running
+  std::list<std::unique_ptr<Transfer>> waiting;          // queued, oldest first
+  std::map<std::string, Host> hosts;
+  asio::steady_timer pump_timer;  // wakes the queue when a host delay ends
+  bool pump_armed = false;
+  Clock::time_point pump_at;
   std::uint64_t next_serial = 1;
   bool closing = false;
   // Handlers already queued on the io_context when the fetcher dies check
   // this before touching it.
   std::shared_ptr<char> alive = std::make_shared<char>();
 
-  void Start(Request request, Callback done);
+  void Enqueue(Request request, Callback done);
+  void Pump();
+  void PostPump();
+  void Begin(std::unique_ptr<Transfer> t);
+  void Release(const std::string& host);
   void Finish(CURL* easy, CURLcode result);
   void SocketAction(curl_socket_t fd, int events);
   void DrainDone();
@@ -235,7 +342,8 @@ curl_socket_t Fetcher::Impl::OnOpenSocket(void* clientp, curlsocktype purpose,
   } else {
     return CURL_SOCKET_BAD;
   }
-  if (!t->request.allow_private && !IsPublicAddress(peer)) {
+  // With a proxy every connection goes to it: the operator chose that address.
+  if (impl->options.proxy.empty() && !t->request.allow_private && !impl->options.is_public(peer)) {
     t->blocked = peer.to_string();
     spdlog::warn("fetch {}: refused connection to blocked address {}", t->request.source_id,
                  t->blocked);
@@ -266,9 +374,20 @@ curl_socket_t Fetcher::Impl::OnOpenSocket(void* clientp, curlsocktype purpose,
 int Fetcher::Impl::OnPrereq(void* clientp, char* primary_ip, char*, int, int) {
   auto* t = static_cast<Transfer*>(clientp);
   if (t->request.allow_private) return CURL_PREREQFUNC_OK;
+  if (!t->impl->options.proxy.empty()) {
+    // Each hop of a redirect chain comes through here with its own URL.
+    char* url = nullptr;
+    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+    const auto refused = BlockedByName(url ? url : "", t->impl->options.is_public);
+    if (!refused) return CURL_PREREQFUNC_OK;
+    t->blocked = *refused;
+    spdlog::warn("fetch {}: refused request to blocked host {} through the proxy",
+                 t->request.source_id, t->blocked);
+    return CURL_PREREQFUNC_ABORT;
+  }
   std::error_code ec;
   const asio::ip::address peer = asio::ip::make_address(primary_ip ? primary_ip : "", ec);
-  if (!ec && IsPublicAddress(peer)) return CURL_PREREQFUNC_OK;
+  if (!ec && t->impl->options.is_public(peer)) return CURL_PREREQFUNC_OK;
   t->blocked = ec ? std::string(primary_ip ? primary_ip : "unknown") : peer.to_string();
   spdlog::warn("fetch {}: refused request over a connection to blocked address {}",
                t->request.source_id, t->blocked);
@@ -307,11 +426,22 @@ std::size_t Fetcher::Impl::OnHeader(char* data, std::size_t size, std::size_t n,
   const std::string_view line(data, bytes);
   Response& r = t->response;
   if (StartsWithNoCase(line, "HTTP/")) {
+    // "HTTP/1.1 301 Moved" or "HTTP/2 301": the code follows the first space.
+    const auto space = line.find(' ');
+    const long code = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+    // 1xx are interim answers; the real one for this request follows.
+    if (code >= 100 && code < 200) return bytes;
     // A new response in a redirect chain: earlier hops' headers do not apply.
     r.etag.clear();
     r.last_modified.clear();
     r.content_type.clear();
     r.retry_after.clear();
+    t->cache_control.clear();
+    t->expires.clear();
+    t->date.clear();
+    char* url = nullptr;
+    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+    r.hops.push_back(Hop{url ? url : "", code});
     return bytes;
   }
   const auto colon = line.find(':');
@@ -324,8 +454,16 @@ std::size_t Fetcher::Impl::OnHeader(char* data, std::size_t size, std::size_t n,
                        : is("last-modified") ? &r.last_modified
                        : is("content-type")  ? &r.content_type
                        : is("retry-after")   ? &r.retry_after
+                       : is("expires")       ? &t->expires
+                       : is("date")          ? &t->date
                                              : nullptr;
-  if (field) *field = Trim(line.substr(colon + 1));
+  if (field) {
+    *field = Trim(line.substr(colon + 1));
+  } else if (is("cache-control")) {
+    // The only header here that may repeat; its directives accumulate.
+    if (!t->cache_control.empty()) t->cache_control += ',';
+    t->cache_control += Trim(line.substr(colon + 1));
+  }
   return bytes;
 }
 
@@ -401,7 +539,7 @@ void Fetcher::Impl::Finish(CURL* easy, CURLcode result) {
   if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
     r.final_url = effective;
 
-  if (t->body_too_large) {
+  if (t->body_too_large || result == CURLE_FILESIZE_EXCEEDED) {
     r.outcome = Outcome::kTooLarge;
     r.error = "body over " + std::to_string(options.max_body_bytes) + " bytes";
   } else if (t->headers_too_large) {
@@ -411,7 +549,9 @@ void Fetcher::Impl::Finish(CURL* easy, CURLcode result) {
     r.outcome = Outcome::kBlockedAddress;
     r.error = "blocked address " + t->blocked;
   } else if (result != CURLE_OK) {
-    r.outcome = Outcome::kNetworkError;
+    r.outcome = result == CURLE_OPERATION_TIMEDOUT    ? Outcome::kTimeout
+                : result == CURLE_TOO_MANY_REDIRECTS ? Outcome::kRedirectLimit
+                                                     : Outcome::kNetworkError;
     r.error = t->error[0] ? t->error : curl_easy_strerror(result);
   } else if (r.status >= 200 && r.status < 300) {
     r.outcome = Outcome::kOk;
@@ -423,14 +563,32 @@ void Fetcher::Impl::Finish(CURL* easy, CURLcode result) {
   }
   if (r.outcome != Outcome::kOk && r.outcome != Outcome::kHttpError) r.body.clear();
 
-  spdlog::debug("fetch {} {} {} status={} bytes={} ms={}{}{}", t->request.source_id,
-                t->request.url, OutcomeName(r.outcome), r.status, r.body.size(),
-                r.elapsed.count(), r.error.empty() ? "" : ": ", r.error);
+  for (std::size_t i = 0; i + 1 < r.hops.size(); ++i) {
+    if (r.hops[i].status != 301 && r.hops[i].status != 308) break;
+    r.permanent_url = r.hops[i + 1].url;
+  }
+  if (auto age = MaxAge(t->cache_control)) {
+    r.fresh_for = age;
+  } else if (!t->expires.empty()) {
+    // An unparseable Expires ("0", "-1") means already stale.
+    const auto when = HttpDate(t->expires);
+    r.fresh_for = when ? Until(*when, t->date) : std::chrono::seconds(0);
+  }
+  if (AllDigits(r.retry_after)) {
+    r.retry_after_delay = std::chrono::seconds(std::stoll(r.retry_after));
+  } else if (const auto when = HttpDate(r.retry_after)) {
+    r.retry_after_delay = Until(*when, t->date);
+  }
+
+  spdlog::debug("fetch {} {} {} status={} bytes={} ms={} queued_ms={}{}{}", t->request.source_id,
+                t->request.url, OutcomeName(r.outcome), r.status, r.body.size(), r.elapsed.count(),
+                r.queued.count(), r.error.empty() ? "" : ": ", r.error);
 
   curl_multi_remove_handle(multi, easy);
   curl_easy_cleanup(easy);
   curl_slist_free_all(t->headers);
   auto node = transfers.extract(easy);
+  Release(t->host);
   Deliver(std::move(t->done), std::move(r));
 }
 
@@ -442,18 +600,90 @@ void Fetcher::Impl::Deliver(Callback done, Response response) {
   });
 }
 
-void Fetcher::Impl::Start(Request request, Callback done) {
+void Fetcher::Impl::Enqueue(Request request, Callback done) {
   auto t = std::make_unique<Transfer>();
   t->impl = this;
   t->request = std::move(request);
   t->done = std::move(done);
-  t->start = Clock::now();
+  t->queued_at = Clock::now();
+  t->host = HostOf(t->request.url);
   t->response.final_url = t->request.url;
+  waiting.push_back(std::move(t));
+  Pump();
+}
+
+// Starts queued transfers, oldest first, while a global slot is free; one
+// whose host is busy or too recently visited waits without blocking others.
+void Fetcher::Impl::Pump() {
+  if (closing) return;
+  const Clock::time_point now = Clock::now();
+  std::optional<Clock::time_point> wake;
+  for (auto it = waiting.begin(); it != waiting.end() && transfers.size() < options.max_concurrency;) {
+    Host& host = hosts[(*it)->host];
+    if (host.running >= options.per_host) {
+      ++it;
+      continue;
+    }
+    const Clock::time_point ready = host.last_start + options.host_delay;
+    if (host.started && ready > now) {
+      if (!wake || ready < *wake) wake = ready;
+      ++it;
+      continue;
+    }
+    ++host.running;
+    host.started = true;
+    host.last_start = now;
+    std::unique_ptr<Transfer> t = std::move(*it);
+    it = waiting.erase(it);
+    Begin(std::move(t));
+  }
+  // Hosts with nothing running and no delay left to enforce are forgotten.
+  for (auto it = hosts.begin(); it != hosts.end();) {
+    const bool idle = it->second.running == 0 && it->second.last_start + options.host_delay <= now;
+    it = idle ? hosts.erase(it) : std::next(it);
+  }
+  if (!wake || (pump_armed && pump_at <= *wake)) return;
+  pump_armed = true;
+  pump_at = *wake;
+  pump_timer.expires_at(*wake);
+  pump_timer.async_wait([this, alive = std::weak_ptr<char>(alive)](std::error_code ec) {
+    if (ec || alive.expired()) return;
+    pump_armed = false;
+    Pump();
+  });
+}
+
+// Called where curl may be on the stack: the queue moves on from the loop.
+void Fetcher::Impl::PostPump() {
+  asio::post(io, [this, alive = std::weak_ptr<char>(alive)] {
+    if (!alive.expired()) Pump();
+  });
+}
+
+void Fetcher::Impl::Release(const std::string& host) {
+  if (auto it = hosts.find(host); it != hosts.end() && it->second.running > 0) --it->second.running;
+  if (!waiting.empty()) PostPump();
+}
+
+void Fetcher::Impl::Begin(std::unique_ptr<Transfer> t) {
+  t->start = Clock::now();
+  t->response.queued = std::chrono::duration_cast<std::chrono::milliseconds>(t->start - t->queued_at);
 
   CURL* e = multi ? curl_easy_init() : nullptr;
-  if (!e) {
-    t->response.error = multi ? "curl_easy_init failed" : "curl_multi_init failed";
-    spdlog::error("fetch {} {}: {}", t->request.source_id, t->request.url, t->response.error);
+  std::optional<std::string> refused;
+  if (e && !options.proxy.empty() && !t->request.allow_private) refused = BlockedByName(t->request.url, options.is_public);
+  if (!e || refused) {
+    if (refused) {
+      t->response.outcome = Outcome::kBlockedAddress;
+      t->response.error = "blocked address " + *refused;
+      spdlog::warn("fetch {}: refused request to blocked host {} through the proxy", t->request.source_id,
+                   *refused);
+    } else {
+      t->response.error = multi ? "curl_easy_init failed" : "curl_multi_init failed";
+      spdlog::error("fetch {} {}: {}", t->request.source_id, t->request.url, t->response.error);
+    }
+    if (e) curl_easy_cleanup(e);
+    Release(t->host);
     Deliver(std::move(t->done), std::move(t->response));
     return;
   }
@@ -464,6 +694,14 @@ void Fetcher::Impl::Start(Request request, Callback done) {
     t->headers = curl_slist_append(t->headers,
                                    ("If-Modified-Since: " + t->request.last_modified).c_str());
 
+  for (const std::string& header : t->request.headers) {
+    if (SafeHeaderValue(header)) t->headers = curl_slist_append(t->headers, header.c_str());
+  }
+  if (t->request.post) {
+    // The Transfer owns the request, so the body outlives the transfer.
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.post_body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.post_body.data());
+  }
   curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
@@ -474,9 +712,20 @@ void Fetcher::Impl::Start(Request request, Callback done) {
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, options.max_redirects);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, kLowSpeedLimit);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, kLowSpeedTime);
+  // A drip-feeding server cannot hold a slot until the total timeout.
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
+  // A declared length over the cap fails before any byte of the body; the
+  // write callback still counts decoded bytes for the rest.
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_body_bytes));
+  // "" offers every encoding this libcurl decodes (bookworm: deflate, gzip, br, zstd).
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                   options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
+  // Only the configured proxy: "" also overrides http_proxy and friends in
+  // the environment, and NOPROXY "" sends every host through a set proxy.
+  curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_NOPROXY, "");
   curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::OnWrite);
@@ -501,6 +750,7 @@ void Fetcher::Impl::Start(Request request, Callback done) {
     curl_easy_cleanup(e);
     curl_slist_free_all(raw->headers);
     auto node = transfers.extract(e);
+    Release(raw->host);
     Deliver(std::move(raw->done), std::move(raw->response));
   }
 }
@@ -513,12 +763,16 @@ Fetcher::Fetcher(asio::io_context& io, Options options)
   curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
   curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
   curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
+  // HTTP/2 streams to one host share a connection.
+  curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 }
 
 Fetcher::~Fetcher() {
   Impl& impl = *impl_;
   impl.alive.reset();
   impl.closing = true;
+  impl.waiting.clear();
+  impl.pump_timer.cancel();
   for (auto& [easy, transfer] : impl.transfers) {
     curl_multi_remove_handle(impl.multi, easy);
     curl_easy_cleanup(easy);
@@ -532,9 +786,11 @@ Fetcher::~Fetcher() {
 }
 
 void Fetcher::Fetch(Request request, Callback done) {
-  impl_->Start(std::move(request), std::move(done));
+  impl_->Enqueue(std::move(request), std::move(done));
 }
 
-std::size_t Fetcher::in_flight() const { return impl_->transfers.size(); }
+std::size_t Fetcher::in_flight() const { return impl_->transfers.size() + impl_->waiting.size(); }
+
+std::size_t Fetcher::queued() const { return impl_->waiting.size(); }
 
 }  // namespace redwire::fetch

@@ -1,5 +1,8 @@
 #include "daemon/http/server.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -114,7 +117,9 @@ const char* Reason(int status) {
     case 406: return "Not Acceptable";
     case 408: return "Request Timeout";
     case 410: return "Gone";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -325,6 +330,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   // Answers the buffered request if it is complete, else reads more.
   void Next() {
+    if (posting_) return NextBody();
     if (scanned_ == 0) {
       // Empty lines before a request line are ignored (RFC 9112 2.2).
       const std::size_t start = in_.find_first_not_of("\r\n");
@@ -344,6 +350,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     if (parsed.error != 0) return Reject(parsed.error);
 
     const Request& request = parsed.request;
+    if (request.method == "POST" && limits_.post_paths.count(request.path) != 0) return StartBody(std::move(parsed));
     // A body is never read, so the connection cannot be reused after one.
     const bool close = parsed.has_body || !parsed.keep_alive;
     if (request.method != "GET" && request.method != "HEAD") {
@@ -354,6 +361,31 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     auto server = server_.lock();
     if (!server) return Close();
     Send(server->Dispatch(request), request, close);
+  }
+
+  // A POST to a path that takes one: only a form body with a declared
+  // length within the cap; it is read whole before the handler runs.
+  void StartBody(Parsed parsed) {
+    const Request& request = parsed.request;
+    if (request.headers.count("transfer-encoding") != 0) return Send(Plain(411), request, true);
+    const std::string length = request.header("content-length");
+    if (length.empty()) return Send(Plain(411), request, true);
+    if (length.size() > 9 || std::stoul(length) > limits_.max_body_bytes) return Send(Plain(413), request, true);
+    const std::string type = Lower(request.header("content-type"));
+    if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return Send(Plain(415), request, true);
+    body_length_ = std::stoul(length);
+    posting_ = std::make_unique<Parsed>(std::move(parsed));
+    NextBody();
+  }
+
+  void NextBody() {
+    if (in_.size() < body_length_) return Read();
+    std::unique_ptr<Parsed> parsed = std::move(posting_);
+    parsed->request.body = in_.substr(0, body_length_);
+    in_.erase(0, body_length_);
+    auto server = server_.lock();
+    if (!server) return Close();
+    Send(server->Dispatch(parsed->request), parsed->request, !parsed->keep_alive);
   }
 
   // Offset just past the empty line that ends the head, or npos.
@@ -464,6 +496,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   std::array<char, kReadChunk> chunk_;
   std::string head_;          // the response being written
   std::string body_;
+  std::unique_ptr<Parsed> posting_;  // a POST head whose body is being read
+  std::size_t body_length_ = 0;
 };
 
 void Server::Impl::Accept() {
@@ -571,6 +605,37 @@ Status Server::Start(const std::string& listen) {
   }
   impl_->listen = listen;
   spdlog::debug("http: listening on {} (port {})", listen, impl_->port);
+  impl_->Accept();
+  return Ok{};
+}
+
+Status Server::Adopt(int fd) {
+  const std::string what = "http: cannot adopt socket fd " + std::to_string(fd) + ": ";
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      (address.ss_family != AF_INET && address.ss_family != AF_INET6)) {
+    ::close(fd);
+    return Error{what + "not a TCP/IP socket"};
+  }
+  const tcp protocol = address.ss_family == AF_INET ? tcp::v4() : tcp::v6();
+  tcp::acceptor& acceptor = impl_->acceptor;
+  std::error_code ec;
+  std::error_code ignored;
+  acceptor.close(ignored);
+  acceptor.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return Error{what + ec.message()};
+  }
+  const tcp::endpoint local = acceptor.local_endpoint(ec);
+  if (ec) {
+    acceptor.close(ignored);
+    return Error{what + ec.message()};
+  }
+  impl_->port = local.port();
+  impl_->listen = local.address().to_string() + ":" + std::to_string(impl_->port);
+  spdlog::debug("http: listening on {} (socket fd {} from the service manager)", impl_->listen, fd);
   impl_->Accept();
   return Ok{};
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <asio/io_context.hpp>
@@ -22,6 +23,7 @@ struct Request {
   std::string path;     // target without the query, percent-decoded
   std::string query;
   std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body = {};  // POST to a path in Limits::post_paths only
   std::string header(const std::string& lower_name) const;
 };
 
@@ -38,6 +40,11 @@ struct Limits {
   std::chrono::seconds request_timeout{10};   // to receive a whole request
   std::chrono::seconds idle_timeout{30};      // keep-alive wait between requests
   std::chrono::seconds write_timeout{30};     // to send one whole response
+  // Paths that take POST (e.g. a WebSub hub): an
+  // application/x-www-form-urlencoded body with a Content-Length of at most
+  // max_body_bytes, read before the handler runs. Any other POST gets 405.
+  std::set<std::string> post_paths = {};
+  std::size_t max_body_bytes = 16 * 1024;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -54,7 +61,11 @@ class Server {
 
   // Binds and listens; "127.0.0.1:8080" or "[::1]:8080". Port 0 picks one.
   Status Start(const std::string& listen);
-  // The bound port (after Start).
+  // Accepts on `fd`, a TCP socket already bound and listening (handed over by
+  // systemd socket activation). The Server owns it from then on, also when
+  // this fails (it is closed then).
+  Status Adopt(int fd);
+  // The bound port (after Start or Adopt).
   unsigned short port() const;
   // Stops accepting and closes every connection. Safe from any thread: the
   // work runs on the io_context (at once when called from its thread).

@@ -2,6 +2,7 @@
 // their inputs: no I/O, no clock (the caller passes `now`).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,15 +17,32 @@ struct Context {
   std::string base_url;      // the final URL after redirects: resolves relative links
   std::string content_type;  // the HTTP Content-Type, may carry a charset
   UnixTime now = 0;          // first-seen time for items without a usable date
+  std::size_t max_items = 500;  // items kept per document, in document order
 };
 
-// Parses RSS 2.0 (and 0.9x) or Atom 1.0. Every item comes out normalised:
-// stable id, absolute and canonical links, UTC dates, sanitised HTML with its
-// plain text, fields capped. Fails only when no feed can be found at all
-// (empty body, HTML page, not XML), with a reason.
+// Parses RSS 0.90-0.94, 1.0 and 2.0, Atom 0.3 and 1.0, JSON Feed 1.0 and
+// 1.1 in any charset (BOM > HTTP charset > XML declaration > detection).
+// Every item comes out normalised: stable id, absolute and canonical links,
+// UTC dates, sanitised HTML with its plain text, gaps filled, fields capped.
+// Ill-formed documents are repaired (bozo = true, with the reason) and keep
+// every item that can be saved. Fails only when no feed can be found at all
+// (empty body, HTML page, neither XML nor JSON Feed), with a reason.
 Result<ParsedFeed> ParseFeed(std::string_view body, const Context& context);
 
-// RFC 822/1123 and RFC 3339 dates, with common breakages. nullopt when unusable.
+// The `redwire parse --json` contract: the normalised model as JSON, dates
+// as YYYY-MM-DDTHH:MM:SSZ, absent values (and first-seen dates) null.
+std::string ToJson(const ParsedFeed& feed);
+
+// A readable summary of the same, for operators.
+std::string ToSummary(const ParsedFeed& feed);
+
+// `redwire parse`: ParseFeed, then ToJson (json) or ToSummary. A web page
+// prints as format "html" with no items; any other failure is the Error.
+Result<std::string> Inspect(std::string_view body, const Context& context, bool json);
+
+// RFC 822/1123 and RFC 3339 / W3C-DTF dates, with their real breakages and
+// localised month names; other printed shapes as ParseHumanDate reads them.
+// nullopt when unusable.
 std::optional<UnixTime> ParseDate(std::string_view text);
 
 // How a site writes dates in its pages (scrape rules, issue 4).
@@ -49,9 +67,10 @@ std::string CanonicalUrl(std::string_view url);
 std::string ResolveUrl(std::string_view base, std::string_view ref);
 
 // Allowlist HTML sanitiser: keeps safe formatting elements and attributes,
-// drops script/style/iframe/object/embed/form (script and style with their
-// content), every on* and style attribute, and any URL whose scheme is not
-// http, https or mailto. Relative URLs are made absolute against `base`.
+// drops script/style/iframe/object/embed/form/base/meta (script and style
+// with their content), every on* and style attribute, and any URL whose
+// scheme is not http, https or mailto (raster data: images may stay).
+// Relative URLs are made absolute against `base`.
 std::string SanitizeHtml(std::string_view html, std::string_view base_url);
 
 // Plain text of an HTML fragment, whitespace collapsed, entities decoded.

@@ -1,5 +1,7 @@
 #include "daemon/publish/publish.h"
 
+#include "daemon/publish/internal.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -204,6 +206,14 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
     if (!enclosure.type.empty()) AddAttr(link, "type", enclosure.type);
     if (enclosure.length > 0) link.append_attribute("length").set_value(static_cast<long long>(enclosure.length));
   }
+  // Other sources that carried the same story (store dedup clusters).
+  for (const store::Via& via : stored.via) {
+    if (via.link.empty()) continue;
+    pugi::xml_node link = entry.append_child("link");
+    link.append_attribute("rel").set_value("via");
+    AddAttr(link, "href", via.link);
+    AddAttr(link, "title", via.source_id);
+  }
   AddSource(entry, source, item.source_id, updated);
 }
 
@@ -244,7 +254,14 @@ bool IsWebUrl(const std::string& url) {
 
 std::string Age(UnixTime t, UnixTime now) {
   const UnixTime d = now - t;
-  if (d < 0) return "in the future";
+  if (d < 0) {
+    // Planned times (next poll) are in the future on purpose.
+    const UnixTime ahead = -d;
+    if (ahead < 120) return "in " + std::to_string(ahead) + " s";
+    if (ahead < 2 * 3600) return "in " + std::to_string(ahead / 60) + " min";
+    if (ahead < 2 * 86400) return "in " + std::to_string(ahead / 3600) + " h";
+    return "in " + std::to_string(ahead / 86400) + " days";
+  }
   if (d < 120) return std::to_string(d) + " s ago";
   if (d < 2 * 3600) return std::to_string(d / 60) + " min ago";
   if (d < 2 * 86400) return std::to_string(d / 3600) + " h ago";
@@ -271,6 +288,22 @@ std::string FetchOutcome(const IndexSource& source, UnixTime now) {
   if (st.last_attempt != 0) out += "<br>last attempt: " + When(st.last_attempt, now);
   if (!st.last_error.empty()) out += "<br>error: " + Html(st.last_error);
   if (failing) out += "<br>consecutive failures: " + Html(std::to_string(st.consecutive_failures));
+  if (st.gone && st.gone_url == source.url) {
+    return out + "<br><span class=\"bad\">" +
+           Html("gone (HTTP 410): not polled until the source's URL changes in the config") + "</span>";
+  }
+  if (!st.moved_to.empty() && st.moved_from == source.url) {
+    out += "<br>moved permanently to <code>" + Html(st.moved_to) + "</code> (polled instead)";
+  }
+  if (st.last_bytes > 0 || st.last_elapsed_ms > 0) {
+    out += "<br>last fetch: " + Html(std::to_string(st.last_bytes)) + " bytes, " +
+           Html(std::to_string(st.last_elapsed_ms)) + " ms";
+  }
+  if (st.items_seen > 0 || st.items_new > 0) {
+    out += "<br>items: " + Html(std::to_string(st.items_seen)) + " in feed, " + Html(std::to_string(st.items_new)) +
+           " new";
+  }
+  if (st.next_due != 0) out += "<br>next poll: " + When(st.next_due, now);
   return out;
 }
 
@@ -313,6 +346,11 @@ std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem
   AddText(root, "updated", Rfc3339(newest != 0 ? newest : feed.generated_at));
   AddLink(root, "self", feed.self_url, "application/atom+xml");
   if (!feed.alternate_url.empty()) AddLink(root, "alternate", feed.alternate_url, "text/html");
+  if (!feed.hub_url.empty()) AddLink(root, "hub", feed.hub_url);
+  // RFC 5005 section 3: a paged feed links its neighbours.
+  if (!feed.first_url.empty()) AddLink(root, "first", feed.first_url, "application/atom+xml");
+  if (!feed.previous_url.empty()) AddLink(root, "previous", feed.previous_url, "application/atom+xml");
+  if (!feed.next_url.empty()) AddLink(root, "next", feed.next_url, "application/atom+xml");
   root.append_child("generator").text().set(kGenerator);
 
   for (const auto& stored : items) {
@@ -324,6 +362,14 @@ std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem
   doc.save(writer, "  ", pugi::format_indent, pugi::encoding_utf8);
   return std::move(writer.out);
 }
+
+std::string XmlText(const std::string& s) { return XmlSafe(s); }
+std::string EntryIdOf(const store::StoredItem& stored) { return EntryId(stored); }
+UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback) {
+  return EntryUpdated(stored, fallback);
+}
+std::string HtmlText(const std::string& s) { return Html(s); }
+std::string PathSegment(const std::string& s) { return PercentEncode(s); }
 
 std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopic>& topics,
                         const std::vector<IndexSource>& sources, UnixTime now) {

@@ -27,6 +27,14 @@ struct FeedInfo {
   std::string self_url;    // absolute URL of this feed on our server
   std::string alternate_url;  // absolute URL of the HTML page for it
   UnixTime generated_at = 0;  // used as feed updated when there are no entries
+  // RFC 5005 paged-feed links (absolute; empty: none) and the WebSub hub.
+  std::string first_url = {};
+  std::string previous_url = {};
+  std::string next_url = {};
+  std::string hub_url = {};
+  // The same feed in the other formats, for discovery links (may be empty).
+  std::string atom_url = {};
+  std::string json_url = {};
 };
 
 // `source_of(source_id)` supplies atom:source; entries appear in the given
@@ -56,5 +64,31 @@ std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopi
 
 // "2024-03-05T10:00:00Z"
 std::string Rfc3339(UnixTime t);
+
+// JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same entries, with
+// the same ids as RenderAtom; next_url and hub_url become next_url and hubs.
+std::string RenderJsonFeed(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
+                           const SourceLookup& source_of);
+
+// A readable HTML page of a feed's entries for browsers: no scripts, every
+// value escaped, only http(s) links clickable, paging links from `feed`.
+std::string RenderFeedPage(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
+                           const SourceLookup& source_of);
+
+// One feed in an OPML subscription list.
+struct OpmlOutline {
+  std::string title;
+  std::string xml_url;    // the feed
+  std::string html_url;   // its web page, may be empty
+  std::string description = {};
+  std::vector<std::string> categories = {};  // written as OPML category "/a,/b"
+};
+
+// OPML 2.0 subscription list.
+std::string RenderOpml(const std::string& title, const std::vector<OpmlOutline>& outlines,
+                       UnixTime generated_at);
+
+// gzip (RFC 1952) of `bytes` at the default level; empty on failure.
+std::string Gzip(const std::string& bytes);
 
 }  // namespace redwire::publish

@@ -176,6 +176,15 @@ class FixtureServer::Impl::Connection : public std::enable_shared_from_this<Conn
     chunk_delay_ = response.chunk_delay;
     sent_ = 0;
 
+    // Stays registered, silent, until the client gives up or the server stops.
+    if (response.hang) return;
+    if (response.reset) {
+      head_ = (head_ + body_).substr(0, response.reset_after);
+      asio::async_write(socket_, asio::buffer(head_),
+                        [self = shared_from_this()](std::error_code, std::size_t) { self->Abort(); });
+      return;
+    }
+
     if (chunk_bytes_ == 0) {
       std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
       asio::async_write(socket_, buffers,
@@ -212,6 +221,15 @@ class FixtureServer::Impl::Connection : public std::enable_shared_from_this<Conn
     if (stopped_) return;
     if (ec || close_after_) return Finish();
     ReadHead();
+  }
+
+  // A zero linger time makes close() send RST instead of FIN.
+  void Abort() {
+    if (stopped_) return;
+    std::error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+    Finish();
   }
 
   // Ends this connection and drops the server's reference to it.

@@ -27,6 +27,12 @@ struct FixtureResponse {
   // `chunk_bytes` with `chunk_delay` between them (slow servers).
   std::size_t chunk_bytes = 0;
   std::chrono::milliseconds chunk_delay{0};
+  // Misbehaviours. `hang`: read the request and never answer. `reset`: send
+  // the first `reset_after` bytes of the answer (head included), then abort
+  // the connection with a TCP RST.
+  bool hang = false;
+  bool reset = false;
+  std::size_t reset_after = 0;
 };
 
 using FixtureHandler = std::function<FixtureResponse(const FixtureRequest&)>;

@@ -1,0 +1,172 @@
+#include "daemon/app/metrics.h"
+
+#include <cstdio>
+#include <iterator>
+
+namespace redwire::app {
+namespace {
+
+// Label values: backslash, double quote and newline are escaped.
+std::string Label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+std::size_t Utf8Length(const std::string& s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  }
+  // Overlong forms, surrogates and code points past U+10FFFF.
+  if (n == 2 && c < 0xc2) return 0;
+  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0))) return 0;
+  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || c > 0xf4 || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
+  return n;
+}
+
+std::string Json(const std::string& s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = Utf8Length(s, i);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out.append(s, i, n);
+    }
+    i += n;
+  }
+  return out + "\"";
+}
+
+const char* Status(const publish::IndexSource& s) {
+  if (s.scrape_pending) return "page";
+  if (!s.state) return "pending";
+  if (s.state->gone && s.state->gone_url == s.url) return "gone";
+  return s.state->consecutive_failures > 0 ? "failing" : "ok";
+}
+
+// The URL polled now: a permanent redirect's target while the configured
+// URL is the one it replaced.
+std::string PolledUrl(const publish::IndexSource& s) {
+  if (s.state && !s.state->moved_to.empty() && s.state->moved_from == s.url) return s.state->moved_to;
+  return s.url;
+}
+
+}  // namespace
+
+void Metrics::RecordFetch(const std::string& outcome, std::chrono::milliseconds elapsed, std::int64_t bytes) {
+  ++fetches_[outcome];
+  bytes_ += bytes;
+  const double seconds = static_cast<double>(elapsed.count()) / 1000.0;
+  for (std::size_t i = 0; i < std::size(kLatencyBuckets); ++i) {
+    if (seconds <= kLatencyBuckets[i]) ++latency_counts_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+void Metrics::RecordNewItems(std::int64_t count) { new_items_ += count; }
+
+std::uint64_t Metrics::fetches(const std::string& outcome) const {
+  auto it = fetches_.find(outcome);
+  return it == fetches_.end() ? 0 : it->second;
+}
+
+std::string Metrics::Render(const std::vector<publish::IndexSource>& sources) const {
+  std::string m;
+  m += "# HELP redwire_fetches_total Finished fetches by outcome.\n# TYPE redwire_fetches_total counter\n";
+  for (const auto& [outcome, n] : fetches_) {
+    m += "redwire_fetches_total{outcome=\"" + Label(outcome) + "\"} " + std::to_string(n) + "\n";
+  }
+  m += "# HELP redwire_fetch_bytes_total Body bytes received, after decompression.\n"
+       "# TYPE redwire_fetch_bytes_total counter\n"
+       "redwire_fetch_bytes_total " + std::to_string(bytes_) + "\n";
+  m += "# HELP redwire_fetch_duration_seconds Time from a fetch's start to its end.\n"
+       "# TYPE redwire_fetch_duration_seconds histogram\n";
+  for (std::size_t i = 0; i < std::size(kLatencyBuckets); ++i) {
+    m += "redwire_fetch_duration_seconds_bucket{le=\"" + Number(kLatencyBuckets[i]) + "\"} " +
+         std::to_string(latency_counts_[i]) + "\n";
+  }
+  m += "redwire_fetch_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_) + "\n";
+  m += "redwire_fetch_duration_seconds_sum " + Number(latency_sum_) + "\n";
+  m += "redwire_fetch_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+  m += "# HELP redwire_items_new_total Items stored for the first time.\n"
+       "# TYPE redwire_items_new_total counter\n"
+       "redwire_items_new_total " + std::to_string(new_items_) + "\n";
+
+  std::map<std::string, int> by_status = {{"ok", 0}, {"failing", 0}, {"gone", 0}, {"pending", 0}, {"page", 0}};
+  for (const auto& s : sources) ++by_status[Status(s)];
+  m += "# HELP redwire_sources Configured sources by health.\n# TYPE redwire_sources gauge\n";
+  for (const auto& [status, n] : by_status) {
+    m += "redwire_sources{status=\"" + status + "\"} " + std::to_string(n) + "\n";
+  }
+  m += "# HELP redwire_source_consecutive_failures Failed fetches since the last success.\n"
+       "# TYPE redwire_source_consecutive_failures gauge\n";
+  for (const auto& s : sources) {
+    if (!s.state) continue;
+    m += "redwire_source_consecutive_failures{source=\"" + Label(s.id) + "\"} " +
+         std::to_string(s.state->consecutive_failures) + "\n";
+  }
+  m += "# HELP redwire_source_last_success_timestamp_seconds When the last fetch succeeded (0: never).\n"
+       "# TYPE redwire_source_last_success_timestamp_seconds gauge\n";
+  for (const auto& s : sources) {
+    if (!s.state) continue;
+    m += "redwire_source_last_success_timestamp_seconds{source=\"" + Label(s.id) + "\"} " +
+         std::to_string(s.state->last_success) + "\n";
+  }
+  return m;
+}
+
+std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTime now) {
+  std::string out = "{\"generated\":" + std::to_string(now) + ",\"sources\":[";
+  bool first = true;
+  for (const auto& s : sources) {
+    out += first ? "\n " : ",\n ";
+    first = false;
+    const store::SourceState st = s.state.value_or(store::SourceState{});
+    const bool gone = std::string(Status(s)) == "gone";
+    out += "{\"id\":" + Json(s.id) + ",\"name\":" + Json(s.name) + ",\"url\":" + Json(s.url) +
+           ",\"polled_url\":" + Json(PolledUrl(s)) + ",\"status\":" + Json(Status(s)) +
+           ",\"last_outcome\":" + Json(st.last_outcome) + ",\"last_error\":" + Json(st.last_error) +
+           ",\"last_status\":" + std::to_string(st.last_status) +
+           ",\"last_attempt\":" + std::to_string(st.last_attempt) +
+           ",\"last_success\":" + std::to_string(st.last_success) +
+           ",\"consecutive_failures\":" + std::to_string(st.consecutive_failures) +
+           ",\"last_bytes\":" + std::to_string(st.last_bytes) +
+           ",\"last_elapsed_ms\":" + std::to_string(st.last_elapsed_ms) +
+           ",\"items_seen\":" + std::to_string(st.items_seen) + ",\"items_new\":" + std::to_string(st.items_new) +
+           ",\"next_due\":" + std::to_string(gone ? 0 : st.next_due) + ",\"interval\":" + std::to_string(st.interval) +
+           ",\"moved_to\":" + Json(st.moved_from == s.url ? st.moved_to : std::string()) +
+           ",\"gone\":" + (gone ? "true" : "false") + "}";
+  }
+  return out + "\n]}\n";
+}
+
+}  // namespace redwire::app

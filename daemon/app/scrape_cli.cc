@@ -1,0 +1,264 @@
+#include "daemon/app/scrape_cli.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <asio/io_context.hpp>
+#include <spdlog/fmt/fmt.h>
+
+#include "daemon/app/app.h"
+#include "daemon/fetch/fetcher.h"
+#include "daemon/parse/parse.h"
+
+namespace redwire::app {
+namespace {
+
+// A saved FILE without --url still needs some base for its relative links.
+constexpr const char* kFileBase = "http://localhost/";
+constexpr std::size_t kTitleColumn = 60;
+
+bool IsHttp(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+// One GET on a private io_context: the command line has no loop of its own.
+Result<fetch::Response> FetchOnce(const std::string& url, bool allow_private, const std::string& user_agent) {
+  asio::io_context io;
+  fetch::Options options;
+  if (!user_agent.empty()) options.user_agent = user_agent;
+  fetch::Fetcher fetcher(io, options);
+  fetch::Response response;
+  fetch::Request request;
+  request.source_id = "cli";
+  request.url = url;
+  request.allow_private = allow_private;
+  fetcher.Fetch(std::move(request), [&response](fetch::Response r) { response = std::move(r); });
+  io.run();
+  if (response.outcome != fetch::Outcome::kOk) {
+    return Error{url + ": " + (response.error.empty() ? fetch::OutcomeName(response.outcome) : response.error)};
+  }
+  if (response.final_url.empty()) response.final_url = url;
+  return response;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Error{path + ": " + ec.message()};
+  if (size > scrape::kMaxPageBytes) return Error{path + ": larger than the page limit"};
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (!in) return Error{path + ": cannot read"};
+  return s.str();
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string Utc(UnixTime t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+// Cuts at a code point boundary, counting code points.
+std::string Column(const std::string& s, std::size_t width) {
+  std::size_t points = 0, i = 0;
+  while (i < s.size() && points < width) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    ++points;
+  }
+  std::string out = s.substr(0, i);
+  if (i < s.size()) out += "…";
+  else out.append(width - points, ' ');
+  return out;
+}
+
+void Override(std::string& into, const std::string& given) {
+  if (!given.empty()) into = given;
+}
+
+}  // namespace
+
+Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
+  scrape::RuleText text;
+  std::string page_url = options.page_url;
+  std::string target = options.target;
+  std::string lang;
+  std::string user_agent;
+  bool allow_private = options.allow_private;
+  if (!options.source_id.empty()) {
+    if (options.config_dir.empty()) return Error{"--source needs --config DIR"};
+    auto config = LoadConfig(options.config_dir);
+    if (!config.ok()) return config.error();
+    const config::Source* source = config.value()->source(options.source_id);
+    if (!source) return Error{"no source '" + options.source_id + "' in " + options.config_dir};
+    if (!source->has_scrape) return Error{"source '" + source->id + "' is a feed, not a page to scrape"};
+    text = source->scrape;
+    lang = source->lang;
+    user_agent = config.value()->catalog.settings.user_agent;
+    allow_private = allow_private || source->allow_private || config.value()->catalog.settings.allow_private;
+    if (target.empty()) target = source->url;
+    if (page_url.empty()) page_url = source->url;
+  }
+  const scrape::RuleText& given = options.rules;
+  if (!given.xpath.empty()) text.item.clear();
+  if (!given.item.empty()) text.xpath.clear();
+  Override(text.item, given.item);
+  Override(text.xpath, given.xpath);
+  Override(text.title, given.title);
+  Override(text.link, given.link);
+  Override(text.date, given.date);
+  Override(text.summary, given.summary);
+  Override(text.author, given.author);
+  Override(text.image, given.image);
+  Override(text.date_format, given.date_format);
+  Override(text.date_lang, given.date_lang);
+  Override(text.content, given.content);
+  Override(text.paginate, given.paginate);
+  text.follow = text.follow || given.follow;
+  if (given.max_follow != scrape::RuleText{}.max_follow) text.max_follow = given.max_follow;
+  if (target.empty()) return Error{"give a URL or FILE (or --source ID --config DIR)"};
+  auto rules = scrape::Rules::Compile(text);
+  if (!rules.ok()) return Error{"rules: " + rules.error().message};
+
+  std::string body;
+  if (IsHttp(target)) {
+    auto response = FetchOnce(target, allow_private, user_agent);
+    if (!response.ok()) return response.error();
+    body = std::move(response->body);
+    page_url = response->final_url;
+  } else {
+    auto file = ReadFile(target);
+    if (!file.ok()) return file.error();
+    body = std::move(file.value());
+    if (page_url.empty()) page_url = kFileBase;
+  }
+  const UnixTime now = options.now ? options.now
+                                   : std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch()).count();
+  auto extracted = scrape::Extract(body, rules.value(), scrape::Page{options.source_id, page_url, lang, now});
+  if (!extracted.ok()) return Error{target + ": " + extracted.error().message};
+  scrape::Extraction& x = extracted.value();
+
+  // Item pages, as the daemon would fetch them for new items.
+  std::vector<std::string> follow_notes(x.items.size());
+  if (rules->follows()) {
+    const std::size_t limit = std::min<std::size_t>(x.items.size(), static_cast<std::size_t>(text.max_follow));
+    for (std::size_t i = 0; i < limit; ++i) {
+      Item& item = x.items[i];
+      if (item.link.empty()) continue;
+      auto page = FetchOnce(item.link, allow_private, user_agent);
+      if (!page.ok()) {
+        follow_notes[i] = page.error().message;
+        continue;
+      }
+      auto content = scrape::ExtractContent(page->body, rules.value(), page->final_url);
+      if (!content.ok()) {
+        follow_notes[i] = content.error().message;
+        continue;
+      }
+      item.content = std::move(content->html);
+      item.content_text = std::move(content->text);
+    }
+  }
+
+  ScrapeReport report;
+  report.items = static_cast<int>(x.items.size());
+  std::string& out = report.text;
+  if (options.json) {
+    out += "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(x.meta.title) + ",\"items\":[";
+    for (std::size_t i = 0; i < x.items.size(); ++i) {
+      const Item& it = x.items[i];
+      if (i) out += ',';
+      out += "\n{\"id\":" + JsonString(it.id) + ",\"title\":" + JsonString(it.title) +
+             ",\"link\":" + JsonString(it.link) + ",\"published\":" + std::to_string(it.published) +
+             ",\"date_is_first_seen\":" + (it.date_is_first_seen ? "true" : "false") +
+             ",\"author\":" + JsonString(it.author) + ",\"summary\":" + JsonString(it.summary) +
+             ",\"summary_text\":" + JsonString(it.summary_text) +
+             ",\"image\":" + JsonString(it.enclosures.empty() ? "" : it.enclosures.front().url) +
+             ",\"content_text\":" + JsonString(it.content_text);
+      if (!follow_notes[i].empty()) out += ",\"follow_error\":" + JsonString(follow_notes[i]);
+      out += "}";
+    }
+    out += "],\n\"matched\":" + std::to_string(x.matched) + ",\"collapsed\":" + std::to_string(x.collapsed) +
+           ",\"undated\":" + std::to_string(x.undated) + ",\"bad_dates\":" + std::to_string(x.bad_dates) +
+           ",\"next_page\":" + JsonString(x.next_page) + ",\"warnings\":[";
+    for (std::size_t i = 0; i < x.warnings.size(); ++i) out += (i ? "," : "") + JsonString(x.warnings[i]);
+    out += "]}\n";
+    return report;
+  }
+  out += fmt::format("{}  {}\n\n", page_url, x.meta.title);
+  out += fmt::format("{:>3}  {:<16}  {}  {}\n", "#", "date (UTC)", Column("title", kTitleColumn), "link");
+  for (std::size_t i = 0; i < x.items.size(); ++i) {
+    const Item& it = x.items[i];
+    out += fmt::format("{:>3}  {:<16}  {}  {}\n", i + 1, it.date_is_first_seen ? "-" : Utc(it.published),
+                       Column(it.title, kTitleColumn), it.link.empty() ? "(no link: " + it.id + ")" : it.link);
+    if (rules->follows() && i < static_cast<std::size_t>(text.max_follow)) {
+      out += follow_notes[i].empty() ? fmt::format("     content: {} characters\n", it.content_text.size())
+                                     : fmt::format("     content: {}\n", follow_notes[i]);
+    }
+  }
+  out += fmt::format("\n{} items ({} matched, {} repeated collapsed); {} without a date, {} dates unparsed\n",
+                     x.items.size(), x.matched, x.collapsed, x.undated, x.bad_dates);
+  if (!x.next_page.empty()) out += "next page: " + x.next_page + "\n";
+  if (page_url == kFileBase) out += std::string("note: relative links resolved against ") + kFileBase + " (give --url)\n";
+  for (const auto& w : x.warnings) out += "warning: " + w + "\n";
+  return report;
+}
+
+Result<DiscoverReport> DiscoverPage(const std::string& url, bool json, bool allow_private) {
+  if (!IsHttp(url)) return Error{"give an http:// or https:// URL"};
+  auto response = FetchOnce(url, allow_private, "");
+  if (!response.ok()) return response.error();
+  DiscoverReport report;
+  std::string& out = report.text;
+  auto feed = parse::ParseFeed(response->body, parse::Context{"cli", response->final_url, response->content_type, 0});
+  if (feed.ok()) {
+    report.feeds = 1;
+    out = json ? "[{\"url\":" + JsonString(response->final_url) + ",\"type\":" + JsonString(feed->format) +
+                     ",\"title\":" + JsonString(feed->meta.title) + "}]\n"
+               : fmt::format("{} is itself a feed ({}, {} items): {}\n", response->final_url, feed->format,
+                             feed->items.size(), feed->meta.title);
+    return report;
+  }
+  const auto feeds = scrape::DiscoverFeeds(response->body, response->final_url);
+  report.feeds = static_cast<int>(feeds.size());
+  if (json) {
+    out = "[";
+    for (std::size_t i = 0; i < feeds.size(); ++i) {
+      out += (i ? ",\n" : "") + std::string("{\"url\":") + JsonString(feeds[i].url) +
+             ",\"type\":" + JsonString(feeds[i].type) + ",\"title\":" + JsonString(feeds[i].title) + "}";
+    }
+    out += "]\n";
+    return report;
+  }
+  if (feeds.empty()) {
+    out = response->final_url + " advertises no feed; write [source.scrape] rules for it (redwire scrape)\n";
+    return report;
+  }
+  for (const auto& f : feeds) out += fmt::format("{:<22}  {}  {}\n", f.type, f.url, f.title);
+  return report;
+}
+
+}  // namespace redwire::app

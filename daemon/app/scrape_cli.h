@@ -1,0 +1,44 @@
+// The operator's loop for websites without feeds: `redwire scrape` shows
+// what a page yields under some rules before they are deployed, and
+// `redwire discover` lists the feeds a page advertises. Both build their
+// output as text for main.cc to print; nothing here writes to stdout.
+#pragma once
+
+#include <string>
+
+#include "daemon/scrape/scrape.h"
+#include "model/result.h"
+
+namespace redwire::app {
+
+struct ScrapeOptions {
+  std::string target;        // http(s) URL or a saved FILE; empty with `source_id`: the source's URL
+  std::string page_url;      // the URL a FILE was saved from (resolves its links)
+  std::string source_id;     // take the rules (and URL) of this configured source...
+  std::string config_dir;    // ...from this config directory
+  scrape::RuleText rules;    // given rules; each non-empty one overrides the source's
+  bool json = false;         // a JSON document instead of the table
+  bool allow_private = false;  // may fetch from loopback/private addresses
+  long long now = 0;         // reference time for relative dates; 0: the clock
+};
+
+struct ScrapeReport {
+  std::string text;  // the table (or JSON), counts and warnings; ends in a newline
+  int items = 0;
+};
+
+// Fetches or reads the page, extracts its items and, with follow rules,
+// fetches up to max_follow item pages for their content. Fails when the
+// page cannot be had or the rules do not compile (the error says which).
+Result<ScrapeReport> ScrapePage(const ScrapeOptions& options);
+
+struct DiscoverReport {
+  std::string text;
+  int feeds = 0;
+};
+
+// Fetches `url` and lists the feeds it advertises (or says that it is a
+// feed itself).
+Result<DiscoverReport> DiscoverPage(const std::string& url, bool json, bool allow_private);
+
+}  // namespace redwire::app

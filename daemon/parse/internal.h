@@ -1,0 +1,180 @@
+// Private to the parse module: the helpers its files share. Nothing outside
+// daemon/parse/ includes this header; the module's interface is parse.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/parse/parse.h"
+
+namespace redwire::parse::internal {
+
+// ------------------------------------------------------------ text.cc
+
+constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
+
+inline bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string ToLowerAscii(std::string_view s);
+bool EqualsNoCase(std::string_view a, std::string_view b);
+bool StartsWithNoCase(std::string_view s, std::string_view prefix);
+std::string_view Trim(std::string_view s);
+bool AllDigits(std::string_view s);
+
+// Length of the valid UTF-8 sequence at s[i] (its code point in *cp_out), or
+// 0 when it is invalid (overlong, surrogate, beyond U+10FFFF, truncated).
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_t* cp_out);
+bool IsValidUtf8(std::string_view s);
+void AppendUtf8(std::string& out, char32_t cp);
+
+// Valid XML 1.0 character data in NFC: invalid UTF-8 becomes U+FFFD; C0
+// controls (except tab, LF, CR) and U+FFFE/U+FFFF are dropped.
+std::string CleanText(std::string_view in);
+
+// Cuts valid UTF-8 to at most `max` bytes without splitting a character.
+void TruncateUtf8(std::string& s, std::size_t max);
+
+// Collapses every whitespace run (U+00A0 included) to one space and trims.
+std::string CollapseSpaces(std::string_view in);
+
+// CleanText + CollapseSpaces + cap: single-line fields (title, author, ...).
+std::string ShortField(std::string_view raw, std::size_t cap);
+
+// Escapes for XML/HTML text (attribute=false) or a double-quoted attribute.
+void AppendEscaped(std::string& out, std::string_view text, bool attribute);
+
+// Case-folded, accent-stripped form for comparing words across scripts:
+// "Μαΐου" and "ΜΑΙΟΥ" fold alike, as do "Kasım" and "KASIM".
+std::string FoldWord(std::string_view word);
+
+// The first `max_words` words of a plain text, with "…" when cut.
+std::string FirstWords(std::string_view text, std::size_t max_words);
+
+// ------------------------------------------------------------ encoding.cc
+
+struct Decoded {
+  std::string text;      // UTF-8
+  std::string encoding;  // the charset it was decoded from (lower case)
+  std::string note;      // set when the declared charset was wrong or unknown
+};
+
+// Finds the charset (BOM > HTTP charset > XML declaration / HTML meta >
+// detection) and converts to UTF-8. See docs/parsing.md for the precedence.
+Decoded DecodeToUtf8(std::string_view body, std::string_view content_type);
+
+// ------------------------------------------------------------ repair.cc
+
+// Repairs what pugixml would reject or mis-read: junk before the document,
+// HTML named entities, bare '&', control characters. Appends a note per
+// kind of repair to *notes (the bozo reason), when given.
+std::string RepairXml(std::string_view body, std::vector<std::string>* notes);
+
+// ------------------------------------------------------------ dates.cc
+
+// Month (1-12) of a month name or abbreviation in any supported language
+// (or only `lang` when given); 0 when unknown.
+int MonthFromName(std::string_view word, std::string_view lang);
+
+// "YYYY-MM-DDTHH:MM:SSZ".
+std::string FormatUtc(UnixTime t);
+
+// ------------------------------------------------------------ url.cc
+
+// Strips surrounding spaces and every tab/CR/LF, as browsers do.
+std::string StripUrlNoise(std::string_view url);
+bool HasWebScheme(std::string_view url);
+
+// The lower-cased scheme when `url` starts with a valid one.
+std::optional<std::string> UrlScheme(std::string_view url);
+
+// An http(s) link made absolute against `base`; empty when it is not one.
+std::string WebLink(std::string_view base, std::string_view ref);
+
+// ------------------------------------------------------------ html.cc
+
+// SanitizeHtml with an output cap: stops before `cap` bytes, closing what
+// it opened. Sets *text (when given) to the plain text of what was kept,
+// as HtmlToText would render it, from the same parse.
+std::string SanitizeCapped(std::string_view html, std::string_view base, std::size_t cap,
+                           std::string* text);
+
+bool IsVoidElement(std::string_view name);
+
+// True when the document, past its prolog, is an HTML page.
+bool LooksLikeHtmlPage(std::string_view doc);
+
+// ------------------------------------------------------------ normalise.cc
+
+// What a reader found in one entry, before normalisation.
+struct RawItem {
+  std::string title;          // plain text
+  std::string link;           // as given
+  std::string link_base;      // what `link` resolves against (xml:base or feed URL)
+  std::string html_base;      // xml:base in force for the entry's HTML; empty: none
+  std::string guid;
+  bool guid_is_permalink = true;
+  std::string published;      // date strings as given
+  std::string updated;
+  std::vector<std::string> authors;
+  std::string summary_html;
+  std::string content_html;
+  std::vector<std::string> categories;
+  std::vector<Enclosure> enclosures;  // URLs already resolved
+  std::string language;
+};
+
+// What a reader found about the feed, besides FeedMeta.
+struct RawFeed {
+  std::string language;                   // for items without their own
+  std::vector<std::string> authors;       // for entries without their own
+};
+
+// The normalised item: ids, absolute links, UTC dates, sanitised HTML, caps.
+Item Normalise(RawItem raw, const RawFeed& feed, const Context& context);
+
+// Adds items to `out` in order, skipping repeated ids and stopping at the cap.
+void AddItems(std::vector<RawItem> raws, const RawFeed& feed, const Context& context,
+              ParsedFeed& out);
+
+// Caps and cleans the feed-level fields.
+void NormaliseMeta(FeedMeta& meta, const RawFeed& feed);
+
+constexpr std::size_t kTitleCap = 1024;
+constexpr std::size_t kShortFieldCap = 1024;  // author, category, guid, URLs
+constexpr std::size_t kLanguageCap = 64;
+constexpr std::size_t kSummaryCap = 64 * 1024;
+constexpr std::size_t kContentCap = 512 * 1024;
+
+// ------------------------------------------------------------ xml.cc
+
+struct XmlOutcome {
+  ParsedFeed feed;                 // format, meta and items (encoding, bozo unset)
+  bool well_formed = true;         // pugixml read the whole document
+  std::vector<std::string> notes;  // problems found, for the bozo reason
+};
+
+// RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 from a UTF-8 document. Keeps the
+// items closed before an XML error. Fails when there is no feed root.
+Result<XmlOutcome> ParseXmlFeed(std::string_view doc, const Context& context);
+
+// ------------------------------------------------------------ recover.cc
+
+// Last resort for XML that pugixml cannot read even after repair: an HTML5
+// parse (gumbo) of the tag soup, reading the same RSS/Atom element names.
+Result<ParsedFeed> RecoverWithHtmlParser(std::string_view doc, const Context& context);
+
+// ------------------------------------------------------------ json.cc
+
+// JSON Feed 1.0/1.1.
+Result<ParsedFeed> ParseJsonFeed(std::string_view doc, const Context& context);
+
+}  // namespace redwire::parse::internal

@@ -1,0 +1,279 @@
+// UTF-8 text helpers shared by the parse module.
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "daemon/parse/internal.h"
+
+namespace redwire::parse::internal {
+
+std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsNoCase(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return IsDigit(c); });
+}
+
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_t* cp_out) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  char32_t cp;
+  char32_t min;
+  if (c < 0x80) {
+    *cp_out = c;
+    return 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *cp_out = cp;
+  return len;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    const std::size_t len = Utf8SequenceLength(s, i, &cp);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+namespace {
+
+// utf8proc_map with `options`; the input when utf8proc refuses it.
+std::string Utf8procMap(std::string_view in, int options) {
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(in.data()),
+                   static_cast<utf8proc_ssize_t>(in.size()), &mapped,
+                   static_cast<utf8proc_option_t>(options));
+  if (n < 0) return std::string(in);
+  std::string out(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
+  std::free(mapped);
+  return out;
+}
+
+// Whether a code point can change under NFC (Unicode's NFC_Quick_Check is
+// No or Maybe): combining marks, composition exclusions, singletons, and
+// the few class-0 characters that compose with what precedes them. Text
+// without any is already NFC, which spares utf8proc most real text (Greek
+// and Cyrillic letters arrive precomposed).
+bool MayChangeUnderNfc(char32_t cp) {
+  static const std::vector<bool> table = [] {
+    std::vector<bool> t(0x10000, false);
+    for (char32_t c = 0x300; c < 0x10000; ++c) {
+      if (c >= 0xD800 && c <= 0xDFFF) continue;
+      const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
+      bool maybe = p->combining_class != 0 || p->comp_exclusion;
+      if (!maybe && p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0) {
+        utf8proc_int32_t buffer[8];
+        int last = 0;
+        const utf8proc_ssize_t n = utf8proc_decompose_char(
+            static_cast<utf8proc_int32_t>(c), buffer, 8, UTF8PROC_DECOMPOSE, &last);
+        maybe = n == 1;  // a singleton never comes back
+      }
+      t[c] = maybe;
+    }
+    // Hangul jamo compose with a preceding syllable or jamo; these vowel
+    // and length marks are class 0 yet compose with their base.
+    for (char32_t c = 0x1161; c <= 0x11C2; ++c) t[c] = true;
+    for (char32_t c : {0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0C56, 0x0CC2,
+                       0x0CD5, 0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF, 0x102E, 0x1B35}) {
+      t[c] = true;
+    }
+    return t;
+  }();
+  if (cp < 0x300) return false;
+  if (cp < 0x10000) return table[cp];
+  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
+  return p->combining_class != 0 || p->comp_exclusion || p->decomp_seqindex != UINT16_MAX;
+}
+
+}  // namespace
+
+std::string CleanText(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  bool needs_nfc = false;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    if (static_cast<unsigned char>(in[i]) >= 0x20 && static_cast<unsigned char>(in[i]) < 0x80) {
+      out += in[i++];  // the common case, ASCII text
+      continue;
+    }
+    char32_t cp = 0;
+    const std::size_t len = Utf8SequenceLength(in, i, &cp);
+    if (len == 0) {
+      out += kReplacementChar;
+      ++i;
+      continue;
+    }
+    const bool control = cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
+    if (!control && cp != 0xFFFE && cp != 0xFFFF) out.append(in.substr(i, len));
+    needs_nfc = needs_nfc || MayChangeUnderNfc(cp);
+    i += len;
+  }
+  // NFC, so the same Greek title typed precomposed or decomposed is one
+  // string for ids, dedup and matching.
+  if (!needs_nfc) return out;
+  return Utf8procMap(out, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
+
+void TruncateUtf8(std::string& s, std::size_t max) {
+  if (s.size() <= max) return;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+}
+
+std::string CollapseSpaces(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  bool pending = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const bool nbsp = in[i] == '\xC2' && i + 1 < in.size() && in[i + 1] == '\xA0';
+    if (IsAsciiSpace(in[i]) || nbsp) {
+      pending = true;
+      if (nbsp) ++i;
+      continue;
+    }
+    if (pending && !out.empty()) out += ' ';
+    pending = false;
+    out += in[i];
+  }
+  return out;
+}
+
+namespace {
+
+// Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a
+// single-line field they only serve to disguise text ("gpj.exe").
+std::string StripBidiControls(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\xE2' && i + 2 < in.size()) {
+      const auto b1 = static_cast<unsigned char>(in[i + 1]);
+      const auto b2 = static_cast<unsigned char>(in[i + 2]);
+      if ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)) {
+        i += 2;
+        continue;
+      }
+    }
+    out += in[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ShortField(std::string_view raw, std::size_t cap) {
+  std::string s = CollapseSpaces(StripBidiControls(CleanText(raw)));
+  TruncateUtf8(s, cap);
+  return s;
+}
+
+void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += attribute ? ">" : "&gt;"; break;
+      case '"': out += attribute ? "&quot;" : "\""; break;
+      default: out += c;
+    }
+  }
+}
+
+std::string FoldWord(std::string_view word) {
+  std::string folded =
+      Utf8procMap(word, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
+  // Turkish dotless ı: "KASIM" folds to "kasim", so "Kasım" must too.
+  std::string out;
+  out.reserve(folded.size());
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    if (folded[i] == '\xC4' && i + 1 < folded.size() && folded[i + 1] == '\xB1') {
+      out += 'i';
+      ++i;
+    } else {
+      out += folded[i];
+    }
+  }
+  return out;
+}
+
+std::string FirstWords(std::string_view text, std::size_t max_words) {
+  const std::string collapsed = CollapseSpaces(text);
+  std::size_t words = 0;
+  std::size_t i = 0;
+  while (i < collapsed.size()) {
+    if (collapsed[i] == ' ' && ++words == max_words) {
+      return collapsed.substr(0, i) + "\xE2\x80\xA6";
+    }
+    ++i;
+  }
+  return collapsed;
+}
+
+}  // namespace redwire::parse::internal

@@ -1,0 +1,95 @@
+// Private to the scrape module: the gumbo tree and the selector engine the
+// module's .cc files share. Not part of the module's interface (scrape.h).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gumbo.h>
+
+#include "daemon/scrape/scrape.h"
+
+namespace redwire::scrape {
+
+// One parsed page. Owns a copy of the bytes because gumbo's tree points
+// into them.
+class Dom {
+ public:
+  explicit Dom(std::string_view html);
+  ~Dom();
+  Dom(const Dom&) = delete;
+  Dom& operator=(const Dom&) = delete;
+
+  // Why the page was not parsed (an empty tree stands in), or empty.
+  const std::string& error() const { return error_; }
+  const GumboNode* document() const { return output_->document; }
+  const GumboNode* root() const { return output_->root; }
+  // The page URL resolved against the first <base href>, if any.
+  std::string BaseUrl(std::string_view page_url) const;
+  // Text of the first <title>.
+  std::string Title() const;
+
+ private:
+  std::string bytes_;
+  std::string error_;
+  GumboOutput* output_;
+};
+
+bool IsElement(const GumboNode* node);
+// Lower-case tag name, also for tags gumbo does not know.
+std::string TagName(const GumboNode* node);
+// The attribute's value, or nullptr when absent.
+const char* Attr(const GumboNode* node, const char* name);
+
+// Element descendants of `scope` in document order, pre-order, without
+// recursion. `visit` returns false to stop the walk.
+template <typename Visit>
+void ForEachElement(const GumboNode* scope, Visit visit);
+
+// Elements under `scope` (not `scope` itself) matching `selector`, in
+// document order, at most `limit`. Combinators look no higher than `scope`.
+// A selector with no element part (a bare "@attr") yields `scope`.
+std::vector<const GumboNode*> SelectNodes(const GumboNode* scope, const Selector& selector,
+                                          std::size_t limit);
+bool Matches(const GumboNode* node, const Selector& selector, const GumboNode* scope);
+
+// What a selector takes from a matched element: its attribute (trailing
+// @attr) or its visible text, whitespace collapsed.
+std::string ValueOf(const GumboNode* node, const Selector& selector);
+std::string TextOf(const GumboNode* node);
+// The element's children serialised back to HTML (escaped; script, style
+// and comments dropped), for the sanitiser.
+std::string InnerHtml(const GumboNode* node);
+
+// ---- template definition ----
+
+inline const GumboVector* ChildrenOf(const GumboNode* node) {
+  if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;
+  if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) return &node->v.element.children;
+  return nullptr;
+}
+
+template <typename Visit>
+void ForEachElement(const GumboNode* scope, Visit visit) {
+  std::vector<const GumboNode*> stack;
+  auto push_children = [&stack](const GumboNode* node) {
+    const GumboVector* kids = ChildrenOf(node);
+    if (!kids) return;
+    for (unsigned i = kids->length; i-- > 0;) {
+      const auto* child = static_cast<const GumboNode*>(kids->data[i]);
+      if (IsElement(child)) stack.push_back(child);
+    }
+  };
+  push_children(scope);
+  while (!stack.empty()) {
+    const GumboNode* node = stack.back();
+    stack.pop_back();
+    if (!visit(node)) return;
+    push_children(node);
+  }
+}
+
+}  // namespace redwire::scrape

@@ -1,0 +1,749 @@
+// Operations: the real `redwire` binary as systemd runs it. sd_notify
+// datagrams arrive on a NOTIFY_SOCKET the test binds, a listening socket is
+// passed as fd 3 with LISTEN_FDS, configs are reloaded by SIGHUP and by
+// inotify, SIGTERM is timed, the units go through `systemd-analyze verify`
+// and the .deb is built with cpack and installed into a scratch root.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <curl/curl.h>
+
+#include "support/fixture_server.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using redwire::testing::FixtureServer;
+
+namespace {
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+struct HttpResult {
+  long status = 0;
+  std::string body;
+};
+
+size_t Append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+HttpResult Get(const std::string& url) {
+  HttpResult r;
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(curl);
+  return r;
+}
+
+std::size_t Count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A listening TCP socket on 127.0.0.1 with a free port; the caller owns the fd.
+int ListeningSocket(unsigned short& port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(listen(fd, 16) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+unsigned short FreePort() {
+  unsigned short port = 0;
+  close(ListeningSocket(port));
+  return port;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("redwire-ops-" + std::to_string(std::random_device{}()));
+    fs::create_directories(path / "config");
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path config() const { return path / "config"; }
+  fs::path state() const { return path / "state"; }
+};
+
+// The binary as a child process. Its environment is the test's minus every
+// systemd variable, plus `env`; "NAME=@pid" gets the child's own pid, as
+// systemd sets LISTEN_PID and WATCHDOG_PID. `pass_fd` becomes fd 3.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::vector<std::string>& env, const fs::path& log,
+        int pass_fd = -1) {
+    std::vector<std::string> envs;
+    for (char** e = environ; *e; ++e) {
+      const std::string var = *e;
+      static const char* kDropped[] = {"NOTIFY_SOCKET=", "LISTEN_", "WATCHDOG_", "JOURNAL_STREAM="};
+      bool drop = false;
+      for (const char* d : kDropped) drop = drop || var.rfind(d, 0) == 0;
+      if (!drop) envs.push_back(var);
+    }
+    // Room for the pid digits, filled in after fork without allocating.
+    std::vector<std::size_t> pid_slots;
+    for (const auto& e : env) {
+      if (e.size() > 4 && e.compare(e.size() - 4, 4, "@pid") == 0) {
+        pid_slots.push_back(envs.size());
+        envs.push_back(e.substr(0, e.size() - 4) + std::string(20, '\0'));
+      } else {
+        envs.push_back(e);
+      }
+    }
+    std::vector<char*> envp;
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_storage = args;
+    argv_storage.insert(argv_storage.begin(), REDWIRE_BINARY);
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    REQUIRE(log_fd >= 0);
+
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      // Only async-signal-safe calls from here on.
+      char digits[20];
+      int n = 0;
+      for (pid_t p = getpid(); p > 0; p /= 10) digits[n++] = static_cast<char>('0' + p % 10);
+      for (std::size_t slot : pid_slots) {
+        char* value = std::strchr(envp[slot], '=') + 1;
+        for (int i = 0; i < n; ++i) value[i] = digits[n - 1 - i];
+        value[n] = '\0';
+      }
+      if (pass_fd >= 0) {
+        if (pass_fd == 3) {
+          fcntl(3, F_SETFD, 0);
+        } else {
+          dup2(pass_fd, 3);
+        }
+      }
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+      execve(REDWIRE_BINARY, argv.data(), envp.data());
+      _exit(127);
+    }
+    close(log_fd);
+    log_ = log;
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signo) const { kill(pid_, signo); }
+  bool Running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // The exit status, or -1 when the child has not exited within `limit`.
+  int Wait(std::chrono::milliseconds limit) {
+    int status = 0;
+    if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit)) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string log() const { return ReadFile(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path log_;
+};
+
+// Runs the binary to completion; returns its exit status and output.
+int RunToEnd(const std::vector<std::string>& args, std::string& output,
+             const std::vector<std::string>& env = {}) {
+  const fs::path log = fs::temp_directory_path() / ("redwire-ops-out-" + std::to_string(std::random_device{}()));
+  int code = 0;
+  {
+    Child child(args, env, log);
+    code = child.Wait(20s);
+    output = child.log();
+  }
+  fs::remove(log);
+  return code;
+}
+
+// A NOTIFY_SOCKET: an AF_UNIX datagram socket bound in a temp path.
+class NotifySocket {
+ public:
+  NotifySocket() {
+    path_ = "/tmp/redwire-notify-" + std::to_string(std::random_device{}());
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path_.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  ~NotifySocket() {
+    close(fd_);
+    unlink(path_.c_str());
+  }
+  std::string env() const { return "NOTIFY_SOCKET=" + path_; }
+  // Every datagram received so far, in order.
+  const std::vector<std::string>& messages() {
+    Drain(0);
+    return messages_;
+  }
+  // Waits until a datagram has a line equal to `line` (or starting with it
+  // when it ends in '='), counting from message number `from`.
+  bool WaitLine(const std::string& line, std::chrono::milliseconds limit, std::size_t from = 0) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      for (std::size_t i = from; i < messages_.size(); ++i) {
+        if (HasLine(messages_[i], line)) return true;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      Drain(static_cast<int>(left.count()));
+    }
+  }
+  static bool HasLine(const std::string& message, const std::string& line) {
+    std::istringstream in(message);
+    for (std::string l; std::getline(in, l);) {
+      if (line.back() == '=' ? l.rfind(line, 0) == 0 : l == line) return true;
+    }
+    return false;
+  }
+  std::size_t CountLine(const std::string& line) {
+    Drain(0);
+    std::size_t n = 0;
+    for (const auto& m : messages_) n += HasLine(m, line) ? 1 : 0;
+    return n;
+  }
+
+ private:
+  void Drain(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    while (poll(&p, 1, timeout_ms) > 0) {
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      messages_.emplace_back(buf, static_cast<std::size_t>(n));
+      timeout_ms = 0;
+    }
+  }
+  std::string path_;
+  int fd_ = -1;
+  std::vector<std::string> messages_;
+};
+
+const std::string kKke = ReadFile(fs::path(REDWIRE_FIXTURES) / "e2e/kke.rss");
+const std::string kPcp = ReadFile(fs::path(REDWIRE_FIXTURES) / "e2e/pcp.atom");
+
+std::string SourceToml(const std::string& id, const std::string& url, const std::string& every = "2s") {
+  return "[[source]]\nid = \"" + id + "\"\nname = \"Source " + id + "\"\nurl = \"" + url + "\"\nevery = \"" + every +
+         "\"\nallow_private = true\n\n";
+}
+
+const char* kNatoTopic = "[[topic]]\nid = \"war-and-nato\"\ntitle = \"War and NATO\"\nmatch = 'nato'\n";
+
+void Write(const fs::path& file, const std::string& text) {
+  // Written beside and renamed, as editors save: the daemon never sees half a file.
+  const fs::path tmp = file.parent_path() / ("." + file.filename().string() + ".tmp");
+  std::ofstream(tmp) << text;
+  fs::rename(tmp, file);
+}
+
+std::vector<std::string> RunArgs(const TempDir& tmp, unsigned short port) {
+  return {"run", "--config", tmp.config().string(), "--state", tmp.state().string(),
+          "--listen", "127.0.0.1:" + std::to_string(port), "--log-level", "debug"};
+}
+
+std::string Url(unsigned short port, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+}  // namespace
+
+TEST_CASE("command line: help, per-command help, version and usage errors") {
+  std::string out;
+  REQUIRE(RunToEnd({"--help"}, out) == 0);
+  for (const char* command : {"run", "check", "status"}) CHECK(out.find(std::string("  ") + command) != std::string::npos);
+  CHECK(out.find("--log-level") != std::string::npos);
+
+  REQUIRE(RunToEnd({"help", "check"}, out) == 0);
+  CHECK(out.rfind("usage: redwire check --config DIR", 0) == 0);
+  std::string same;
+  REQUIRE(RunToEnd({"check", "--help"}, same) == 0);
+  CHECK(same == out);
+  REQUIRE(RunToEnd({"status", "-h"}, out) == 0);
+  CHECK(out.rfind("usage: redwire status", 0) == 0);
+
+  REQUIRE(RunToEnd({"--version"}, out) == 0);
+  CHECK(std::regex_match(out, std::regex("redwire [0-9]+\\.[0-9]+\\.[0-9]+\n")));
+
+  CHECK(RunToEnd({}, out) == 2);
+  CHECK(RunToEnd({"frobnicate"}, out) == 2);
+  CHECK(out.find("unknown command 'frobnicate'") != std::string::npos);
+  CHECK(RunToEnd({"check"}, out) == 2);
+  CHECK(out.find("--config is required") != std::string::npos);
+  CHECK(RunToEnd({"check", "--config"}, out) == 2);
+  CHECK(RunToEnd({"check", "--config", "x", "--state", "y"}, out) == 2);
+  CHECK(out.find("unknown option --state") != std::string::npos);
+  CHECK(RunToEnd({"help", "nope"}, out) == 2);
+  CHECK(RunToEnd({"check", "--config", REDWIRE_SOURCE_DIR "/feeds", "--log-level", "loud"}, out) == 2);
+  CHECK(out.find("unknown log level 'loud'") != std::string::npos);
+}
+
+TEST_CASE("check validates the shipped feeds and lists every error with file:line:col") {
+  std::string out;
+  REQUIRE(RunToEnd({"check", "--config", REDWIRE_SOURCE_DIR "/feeds"}, out) == 0);
+  CHECK(out.find(": ok") != std::string::npos);
+
+  TempDir tmp;
+  std::ofstream(tmp.config() / "a.toml") << SourceToml("dup", "https://example.org/a.rss")
+                                         << "[[source]]\nid = \"bad\"\nname = \"x\"\nurl = \"ftp://example.org/\"\n";
+  std::ofstream(tmp.config() / "b.toml") << SourceToml("dup", "https://example.org/b.rss", "soon");
+  REQUIRE(RunToEnd({"check", "--config", tmp.config().string()}, out) == 1);
+  INFO(out);
+  const std::string a = (tmp.config() / "a.toml").string();
+  const std::string b = (tmp.config() / "b.toml").string();
+  CHECK(out.find(a + ":11:7: source 'bad': url must be") != std::string::npos);
+  CHECK(out.find(b + ":5:9: source 'dup': bad interval 'soon'") != std::string::npos);
+  CHECK(out.find(b + ":1:1: duplicate source id 'dup', first defined at " + a + ":1:1") != std::string::npos);
+
+  // Topic rules are checked too, each error pointing into the rule text.
+  fs::remove(tmp.config() / "a.toml");
+  std::ofstream(tmp.config() / "b.toml") << SourceToml("dup", "https://example.org/b.rss")
+                                         << "[[topic]]\nid = \"t\"\ntitle = \"T\"\nmatch = 'cuba AND ('\n"
+                                         << "[[topic]]\nid = \"u\"\ntitle = \"U\"\nmatch = 'OR x'\n";
+  REQUIRE(RunToEnd({"check", "--config", tmp.config().string()}, out) == 1);
+  INFO(out);
+  CHECK(out.find(b + ":11:20: topic 't': expected a term after (") != std::string::npos);
+  CHECK(out.find(b + ":15:10: topic 'u': expected a term before OR") != std::string::npos);
+}
+
+TEST_CASE("systemd units pass systemd-analyze verify and carry the required settings") {
+  REQUIRE(system("command -v systemd-analyze >/dev/null") == 0);
+  TempDir tmp;
+  const std::string service = ReadFile(fs::path(REDWIRE_SOURCE_DIR) / "systemd/redwire.service");
+  const std::string socket = ReadFile(fs::path(REDWIRE_SOURCE_DIR) / "systemd/redwire.socket");
+  // verify checks that ExecStart= exists: point it at the binary under test.
+  std::string local = std::regex_replace(service, std::regex("/usr/bin/redwire"), REDWIRE_BINARY);
+  std::ofstream(tmp.path / "redwire.service") << local;
+  std::ofstream(tmp.path / "redwire.socket") << socket;
+  const std::string verify = "cd " + tmp.path.string() +
+                             " && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no redwire.service "
+                             "redwire.socket >verify.log 2>&1";
+  const int rc = system(verify.c_str());
+  INFO(ReadFile(tmp.path / "verify.log"));
+  CHECK(rc == 0);
+  CHECK(ReadFile(tmp.path / "verify.log").empty());
+
+  for (const char* line :
+       {"Type=notify", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID", "DynamicUser=yes",
+        "StateDirectory=redwire", "ConfigurationDirectory=redwire", "ProtectSystem=strict", "ProtectHome=yes",
+        "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes", "RestrictAddressFamilies=",
+        "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes", "LockPersonality=yes",
+        "RestrictNamespaces=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectKernelLogs=yes",
+        "ProtectControlGroups=yes", "CapabilityBoundingSet=\n"}) {
+    CHECK(service.find(line) != std::string::npos);
+  }
+  CHECK(socket.find("ListenStream=") != std::string::npos);
+
+  // The check can fail: a mistyped value is reported, a missing binary is an error.
+  std::ofstream(tmp.path / "redwire.service") << std::regex_replace(local, std::regex("Type=notify"), "Type=notifyy");
+  system(verify.c_str());
+  CHECK(ReadFile(tmp.path / "verify.log").find("notifyy") != std::string::npos);
+  std::ofstream(tmp.path / "redwire.service")
+      << std::regex_replace(local, std::regex(REDWIRE_BINARY), std::string(REDWIRE_BINARY) + "-missing");
+  CHECK(system(verify.c_str()) != 0);
+}
+
+TEST_CASE("sd_notify: READY, STATUS, WATCHDOG, RELOADING and STOPPING reach a real NOTIFY_SOCKET") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  TempDir tmp;
+  std::ofstream(tmp.config() / "sources.toml") << SourceToml("kke-en", origin.url("/kke.rss"));
+  std::ofstream(tmp.config() / "topics.toml") << kNatoTopic;
+  NotifySocket notify;
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {notify.env(), "WATCHDOG_USEC=200000", "WATCHDOG_PID=@pid"},
+               tmp.path / "log");
+  INFO(daemon.log());
+
+  REQUIRE(notify.WaitLine("READY=1", 10s));
+  // Ready means serving: the HTTP socket is already listening.
+  CHECK(Get(Url(port, "/")).status == 200);
+  const auto& first = notify.messages();
+  std::string ready;
+  for (const auto& m : first) {
+    if (NotifySocket::HasLine(m, "READY=1")) ready = m;
+  }
+  CHECK(std::regex_search(ready, std::regex("STATUS=1 sources \\(0 failing\\), 1 topics, [0-9]+ items")));
+
+  // WATCHDOG_USEC=200ms: pings every 100 ms from the event loop.
+  std::this_thread::sleep_for(1s);
+  CHECK(notify.CountLine("WATCHDOG=1") >= 5);
+
+  const std::size_t before_reload = notify.messages().size();
+  daemon.Signal(SIGHUP);
+  REQUIRE(notify.WaitLine("RELOADING=1", 5s, before_reload));
+  REQUIRE(notify.WaitLine("MONOTONIC_USEC=", 5s, before_reload));
+  REQUIRE(notify.WaitLine("READY=1", 5s, before_reload));
+
+  const std::size_t before_stop = notify.messages().size();
+  daemon.Signal(SIGTERM);
+  CHECK(notify.WaitLine("STOPPING=1", 5s, before_stop));
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("socket activation: serves on the listening socket passed as fd 3") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  TempDir tmp;
+  std::ofstream(tmp.config() / "topics.toml") << kNatoTopic;
+  unsigned short port = 0;
+  const int fd = ListeningSocket(port);
+  // --listen names a port nobody serves: the passed socket must win.
+  const unsigned short unused = FreePort();
+  Child daemon(RunArgs(tmp, unused), {"LISTEN_FDS=1", "LISTEN_PID=@pid", "LISTEN_FDNAMES=redwire.socket"},
+               tmp.path / "log", fd);
+  close(fd);
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return Get(Url(port, "/")).status == 200; }, 10s));
+  CHECK(Get(Url(port, "/all.atom")).status == 200);
+  CHECK(Get(Url(unused, "/")).status == 0);
+  CHECK(daemon.log().find("a socket from systemd (127.0.0.1:" + std::to_string(port) + ")") != std::string::npos);
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("socket activation: a passed fd that is not a listening socket is refused") {
+  TempDir tmp;
+  std::ofstream(tmp.config() / "topics.toml") << kNatoTopic;
+  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  Child daemon(RunArgs(tmp, FreePort()), {"LISTEN_FDS=1", "LISTEN_PID=@pid"}, tmp.path / "log", fd);
+  close(fd);
+  CHECK(daemon.Wait(10s) == 1);
+  CHECK(daemon.log().find("not a listening stream socket") != std::string::npos);
+}
+
+TEST_CASE("SIGHUP reload: sources added and removed, topics re-classified, a bad config refused") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  origin.Static("/pcp.atom", "application/atom+xml", kPcp, "\"pcp-v1\"");
+  TempDir tmp;
+  Write(tmp.config() / "sources.toml", SourceToml("kke-en", origin.url("/kke.rss")));
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return Count(Get(Url(port, "/all.atom")).body, "</entry>") == 4; }, 15s));
+  CHECK(Get(Url(port, "/sources/pcp.atom")).status == 404);
+  CHECK(Get(Url(port, "/topics/cuba-solidarity.atom")).status == 404);
+  // kke-en is removed below and never fetched again, so the new topic can
+  // only gain its items by re-classification.
+
+  Write(tmp.config() / "sources.toml", SourceToml("pcp", origin.url("/pcp.atom")));
+  Write(tmp.config() / "topics.toml",
+        std::string(kNatoTopic) + "\n[[topic]]\nid = \"cuba-solidarity\"\ntitle = \"Cuba\"\nmatch = 'cuba OR cuban*'\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return daemon.log().find("reload (SIGHUP)") != std::string::npos; }, 5s));
+  // The new source is polled soon, the removed one no longer.
+  REQUIRE(WaitFor([&] { return origin.count("/pcp.atom", 200) >= 1; }, 10s));
+  CHECK(Get(Url(port, "/sources/pcp.atom")).status == 200);
+  CHECK(Get(Url(port, "/sources/kke-en.atom")).status == 404);
+  // kke's two Cuba items were stored before the topic existed.
+  auto cuba = Get(Url(port, "/topics/cuba-solidarity.atom"));
+  REQUIRE(cuba.status == 200);
+  CHECK(cuba.body.find("urn:redwire:kke-en:kke-2025-0301") != std::string::npos);
+  CHECK(cuba.body.find("urn:redwire:kke-en:kke-2025-0102") != std::string::npos);
+  const std::size_t kke_polls = origin.count("/kke.rss", 304) + origin.count("/kke.rss", 200);
+  std::this_thread::sleep_for(3s);
+  CHECK(origin.count("/kke.rss", 304) + origin.count("/kke.rss", 200) == kke_polls);
+
+  // A bad file: every error logged with file:line:col, the running config kept.
+  Write(tmp.config() / "sources.toml",
+        SourceToml("pcp", origin.url("/pcp.atom")) + "[[source]]\nid = \"Bad Id\"\nurl = \"gopher://x\"\n");
+  daemon.Signal(SIGHUP);
+  const std::string file = (tmp.config() / "sources.toml").string();
+  REQUIRE(WaitFor([&] { return daemon.log().find("keeping the running configuration") != std::string::npos; }, 5s));
+  const std::string log = daemon.log();
+  CHECK(log.find("reload refused: " + file + ":9:") != std::string::npos);
+  CHECK(log.find("reload refused: " + file + ":10:") != std::string::npos);
+  CHECK(Get(Url(port, "/sources/pcp.atom")).status == 200);
+  CHECK(Get(Url(port, "/topics/cuba-solidarity.atom")).status == 200);
+  CHECK(daemon.Running());
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("inotify reload: saving a *.toml under the config directory reloads it, debounced") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  TempDir tmp;
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return Get(Url(port, "/")).status == 200; }, 10s));
+  CHECK(Get(Url(port, "/topics/strikes.atom")).status == 404);
+
+  // Three saves in quick succession give one reload.
+  for (int i = 0; i < 3; ++i) {
+    Write(tmp.config() / "strikes.toml", "[[topic]]\nid = \"strikes\"\ntitle = \"Strikes\"\nmatch = 'strike*'\n");
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(WaitFor([&] { return Get(Url(port, "/topics/strikes.atom")).status == 200; }, 5s));
+  std::this_thread::sleep_for(1s);
+  CHECK(Count(daemon.log(), "reload (config directory changed)") == 1);
+  // Files that are not *.toml (editor swap files) do not trigger a reload.
+  std::ofstream(tmp.config() / "strikes.toml.swp") << "junk";
+  std::this_thread::sleep_for(1500ms);
+  CHECK(Count(daemon.log(), "reload (config directory changed)") == 1);
+
+  // Deleting the file reloads too; a broken file is refused.
+  fs::remove(tmp.config() / "strikes.toml");
+  REQUIRE(WaitFor([&] { return Get(Url(port, "/topics/strikes.atom")).status == 404; }, 5s));
+  Write(tmp.config() / "broken.toml", "[[topic]\n");
+  REQUIRE(WaitFor([&] { return daemon.log().find("keeping the running configuration") != std::string::npos; }, 5s));
+  CHECK(daemon.log().find("broken.toml:1:") != std::string::npos);
+  CHECK(Get(Url(port, "/topics/war-and-nato.atom")).status == 200);
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("SIGTERM: a hanging fetch is abandoned, the store closed and exit 0 within 5 s") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  origin.Route("/hang.rss", [](const redwire::testing::FixtureRequest&) {
+    redwire::testing::FixtureResponse r;
+    r.hang = true;
+    return r;
+  });
+  TempDir tmp;
+  Write(tmp.config() / "sources.toml",
+        SourceToml("kke-en", origin.url("/kke.rss")) + SourceToml("stuck", origin.url("/hang.rss")));
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return Count(Get(Url(port, "/all.atom")).body, "</entry>") == 4; }, 15s));
+  REQUIRE(WaitFor([&] { return origin.requests().size() >= 2 && [&] {
+    for (const auto& r : origin.requests()) if (r.target == "/hang.rss") return true;
+    return false;
+  }(); }, 10s));
+
+  const auto started = std::chrono::steady_clock::now();
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  const std::string log = daemon.log();
+  CHECK(log.find("abandoning 1 fetches") != std::string::npos);
+  CHECK(log.find("stopped") != std::string::npos);
+  // Closed cleanly: the WAL was checkpointed and removed, the items are there.
+  CHECK_FALSE(fs::exists(tmp.state() / "redwire.db-wal"));
+  SQLite::Database db((tmp.state() / "redwire.db").string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT count(*) FROM item").getInt() == 4);
+}
+
+TEST_CASE("logging: <N> priority prefixes and no timestamps on the journal stream, timestamps elsewhere") {
+  TempDir tmp;
+  std::ofstream(tmp.config() / "bad.toml") << "[[topic]]\nid = \"x\"\ntitle = \"X\"\nmatch = 'a AND'\n";
+  const fs::path log = tmp.path / "journal";
+  std::ofstream(log).close();
+  struct stat st {};
+  REQUIRE(stat(log.c_str(), &st) == 0);
+  const std::string stream = "JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  const std::vector<std::string> args = {"run", "--config", tmp.config().string(), "--state", tmp.state().string()};
+  {
+    Child child(args, {stream}, log);
+    REQUIRE(child.Wait(10s) == 1);
+  }
+  const std::string journal = ReadFile(log);
+  INFO(journal);
+  CHECK(journal.rfind("<3>" + (tmp.config() / "bad.toml").string() + ":4:", 0) == 0);
+  CHECK(journal.find("\n<3>config errors, not starting\n") != std::string::npos);
+  CHECK_FALSE(std::regex_search(journal, std::regex("[0-9]{2}:[0-9]{2}:[0-9]{2}")));
+
+  // A JOURNAL_STREAM naming another file (inherited, not ours): plain lines.
+  std::string plain;
+  REQUIRE(RunToEnd(args, plain, {"JOURNAL_STREAM=1:1"}) == 1);
+  INFO(plain);
+  CHECK(std::regex_search(plain, std::regex("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} error ")));
+  CHECK(plain.find("<3>") == std::string::npos);
+}
+
+TEST_CASE("status: a per-source health table from the store") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  TempDir tmp;
+  Write(tmp.config() / "sources.toml",
+        SourceToml("kke-en", origin.url("/kke.rss")) + SourceToml("gone", origin.url("/missing.rss")));
+  Write(tmp.config() / "more.toml", SourceToml("later", origin.url("/later.rss"), "1d"));
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const unsigned short port = FreePort();
+  std::string out;
+  CHECK(RunToEnd({"status", "--state", tmp.state().string()}, out) == 1);
+  CHECK(out.find("no store here") != std::string::npos);
+  {
+    Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+    INFO(daemon.log());
+    REQUIRE(WaitFor([&] { return origin.count("/kke.rss", 200) >= 1 && origin.count("/missing.rss", 404) >= 1; }, 15s));
+    // Read while the daemon runs.
+    REQUIRE(WaitFor([&] {
+      return RunToEnd({"status", "--state", tmp.state().string()}, out) == 3 &&
+             out.find("http-error") != std::string::npos;
+    }, 5s));
+    // The same table from the running daemon's /status.json, which also
+    // lists the configured source not fetched yet.
+    std::string remote;
+    CHECK(RunToEnd({"status", "--url", Url(port, "/")}, remote) == 3);
+    INFO(remote);
+    CHECK(std::regex_search(remote, std::regex("\nkke-en +(ok|not-modified) +[0-9]+s ago +[0-9]+s ago +0 ")));
+    CHECK(std::regex_search(remote, std::regex("\ngone +http-error +[0-9]+s ago +- +[1-9][0-9]* ")));
+    CHECK(std::regex_search(remote, std::regex("\nlater +pending +- +- +0 +0 ")));
+    CHECK(remote.find("3 sources, 1 failing\n") != std::string::npos);
+    daemon.Signal(SIGTERM);
+    REQUIRE(daemon.Wait(5s) == 0);
+  }
+  std::string remote;
+  CHECK(RunToEnd({"status", "--url", Url(port, "")}, remote) == 1);
+  CHECK(remote.find("/status.json: Couldn't connect to server") != std::string::npos);
+  INFO(out);
+  CHECK(std::regex_search(out, std::regex("^SOURCE +OUTCOME +LAST TRY +LAST OK +FAILS +NEW +NEXT +ERROR\n")));
+  CHECK(std::regex_search(out, std::regex("\nkke-en +(ok|not-modified) +[0-9]+s ago +[0-9]+s ago +0 ")));
+  CHECK(std::regex_search(out, std::regex("\ngone +http-error +[0-9]+s ago +- +[1-9][0-9]* ")));
+  CHECK(out.find("404") != std::string::npos);
+  CHECK(out.find("later") == std::string::npos);
+  CHECK(out.find("2 sources, 1 failing\n") != std::string::npos);
+
+  // With the config, sources never fetched are listed too.
+  CHECK(RunToEnd({"status", "--state", tmp.state().string(), "--config", tmp.config().string()}, out) == 3);
+  CHECK(std::regex_search(out, std::regex("\nlater +pending +- +- +0 +0 ")));
+  CHECK(out.find("3 sources, 1 failing\n") != std::string::npos);
+
+  CHECK(RunToEnd({"status", "--state", tmp.state().string(), "--json"}, out) == 3);
+  CHECK(out.find("\"id\":\"kke-en\"") != std::string::npos);
+  CHECK(std::regex_search(out, std::regex("\"id\":\"gone\",\"outcome\":\"http-error\",[^}]*\"consecutive_failures\":[1-9]")));
+
+  // Only healthy sources: exit 0.
+  Write(tmp.config() / "sources.toml", SourceToml("kke-en", origin.url("/kke.rss")));
+  {
+    SQLite::Database db((tmp.state() / "redwire.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM source_state WHERE source_id = 'gone'");
+  }
+  CHECK(RunToEnd({"status", "--state", tmp.state().string()}, out) == 0);
+  CHECK(out.find("1 sources, 0 failing\n") != std::string::npos);
+}
+
+TEST_CASE("the .deb: cpack with dpkg-shlibdeps, installed into a scratch root, runs its installed config") {
+  TempDir tmp;
+  const fs::path out = tmp.path / "out";
+  const std::string cpack = "cpack -G DEB --config " REDWIRE_BUILD_DIR "/CPackConfig.cmake -B " + out.string() +
+                            " >" + (tmp.path / "cpack.log").string() + " 2>&1";
+  const int built = system(cpack.c_str());
+  INFO(ReadFile(tmp.path / "cpack.log"));
+  REQUIRE(built == 0);
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(out)) {
+    if (e.path().extension() == ".deb") deb = e.path();
+  }
+  REQUIRE_FALSE(deb.empty());
+
+  const auto field = [&](const std::string& name) {
+    const std::string cmd = "dpkg-deb -f " + deb.string() + " " + name + " >" + (tmp.path / "field").string();
+    REQUIRE(system(cmd.c_str()) == 0);
+    return ReadFile(tmp.path / "field");
+  };
+  // Dependencies come from dpkg-shlibdeps, with versions.
+  const std::string depends = field("Depends");
+  INFO(depends);
+  for (const char* lib : {"libc6 (>=", "libcurl4 (>=", "libsqlite3-0 (>=", "libsystemd0", "libspdlog1", "libpugixml1v5"}) {
+    CHECK(depends.find(lib) != std::string::npos);
+  }
+
+  // Installed with dpkg into an empty root (dependencies are the host's).
+  const fs::path root = tmp.path / "root";
+  fs::create_directories(root / "var/lib/dpkg/info");
+  fs::create_directories(root / "var/lib/dpkg/updates");
+  std::ofstream(root / "var/lib/dpkg/status").close();
+  const std::string install = "dpkg --root=" + root.string() + " --force-depends --force-script-chrootless --log=/dev/null -i " +
+                              deb.string() + " >" + (tmp.path / "dpkg.log").string() + " 2>&1";
+  const int installed = system(install.c_str());
+  INFO(ReadFile(tmp.path / "dpkg.log"));
+  REQUIRE(installed == 0);
+  const std::string status = ReadFile(root / "var/lib/dpkg/status");
+  CHECK(status.find("Status: install ok installed") != std::string::npos);
+  CHECK(status.find("Conffiles:\n /etc/redwire/") != std::string::npos);
+  CHECK(fs::exists(root / "usr/lib/systemd/system/redwire.service"));
+  CHECK(fs::exists(root / "usr/lib/systemd/system/redwire.socket"));
+  CHECK(ReadFile(root / "usr/lib/systemd/system/redwire.service").find("ExecStart=/usr/bin/redwire run") !=
+        std::string::npos);
+  CHECK(fs::exists(root / "usr/share/man/man1/redwire.1.gz"));
+
+  const std::string binary = (root / "usr/bin/redwire").string();
+  REQUIRE(fs::exists(binary));
+  const std::string version = binary + " --version >" + (tmp.path / "version").string();
+  CHECK(system(version.c_str()) == 0);
+  CHECK(ReadFile(tmp.path / "version").rfind("redwire ", 0) == 0);
+  const std::string check = binary + " check --config " + (root / "etc/redwire").string() + " >" +
+                            (tmp.path / "check").string() + " 2>&1";
+  const int checked = system(check.c_str());
+  INFO(ReadFile(tmp.path / "check"));
+  CHECK(checked == 0);
+  CHECK(ReadFile(tmp.path / "check").find(": ok") != std::string::npos);
+}

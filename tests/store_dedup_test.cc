@@ -1,0 +1,294 @@
+// Cross-source duplicate detection on realistic republished statements, and
+// on different statements about the same subject that must stay apart.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/fingerprint.h"
+#include "store/store.h"
+
+namespace fs = std::filesystem;
+using redwire::Item;
+using redwire::UnixTime;
+using redwire::store::Distance;
+using redwire::store::FoldText;
+using redwire::store::kNearDuplicateDistance;
+using redwire::store::Query;
+using redwire::store::SimHash;
+using redwire::store::Store;
+using redwire::store::StoredItem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() /
+            ("redwire-dedup-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+struct Text {
+  std::string title;
+  std::string body;
+};
+
+// A fixture: the first line is the title, the rest after a blank line the body.
+Text Load(const std::string& name) {
+  std::ifstream in(std::string(REDWIRE_FIXTURES) + "/store/dedup/" + name);
+  REQUIRE(in.good());
+  Text t;
+  std::getline(in, t.title);
+  std::stringstream rest;
+  rest << in.rdbuf();
+  t.body = rest.str();
+  return t;
+}
+
+std::uint64_t Fingerprint(const Text& t) { return SimHash(FoldText(t.title + " " + t.body)); }
+
+Item FromText(const std::string& source, const std::string& id, const Text& t,
+              UnixTime published, const std::string& link) {
+  Item it;
+  it.source_id = source;
+  it.id = id;
+  it.guid = id;
+  it.title = t.title;
+  it.content_text = t.body;
+  it.content = "<p>" + t.body + "</p>";
+  it.link = link;
+  it.canonical_link = link;
+  it.published = published;
+  it.updated = published;
+  it.language = "en";
+  return it;
+}
+
+std::unique_ptr<Store> OpenOrFail(const std::string& path) {
+  auto store = Store::Open(path);
+  INFO((store.ok() ? std::string() : store.error().message));
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+std::vector<StoredItem> Merged(Store& store, std::optional<std::string> topic = std::nullopt) {
+  Query q;
+  q.topic = std::move(topic);
+  q.limit = 0;
+  q.dedup = true;
+  auto items = store.Items(q);
+  INFO((items.ok() ? std::string() : items.error().message));
+  REQUIRE(items.ok());
+  return std::move(items).value();
+}
+
+constexpr UnixTime kJan1 = 1704110400;  // 2024-01-01T12:00:00Z
+constexpr UnixTime kDay = 24 * 3600;
+
+}  // namespace
+
+TEST_CASE("folding removes case, accents, punctuation and whitespace differences", "[store][dedup]") {
+  CHECK(FoldText("Κούβα — «bloqueo»") == "κουβα bloqueo");
+  CHECK(FoldText("  so\u00a0called \u201cstate sponsors\u201d  ") == "so called state sponsors");
+  CHECK(FoldText("¿Cuántas vidas más?") == FoldText("Cuantas vidas mas?"));
+  CHECK(FoldText("Ποιος ωφελείται;") == FoldText("ΠΟΙΟΣ ΩΦΕΛΕΙΤΑΙ\u037e"));
+  CHECK(FoldText("l'Humanité") == FoldText("l\u2019humanite"));
+  CHECK(FoldText("KIZILDERE kızıldere") == "kizildere kizildere");
+  // A bad byte costs a word boundary, not the text.
+  CHECK(FoldText("Cuba\xff" "blockade") == "cuba blockade");
+  CHECK(FoldText("").empty());
+}
+
+TEST_CASE("the near-duplicate threshold separates republications from other statements",
+          "[store][dedup]") {
+  const std::vector<std::pair<std::string, std::string>> same = {
+      {"kke-cuba.txt", "solidnet-kke-cuba.txt"},
+      {"pce-palestina.txt", "solidnet-pce-palestina.txt"},
+      {"kke-nato-el.txt", "solidnet-kke-nato-el.txt"},
+  };
+  const std::vector<std::pair<std::string, std::string>> different = {
+      {"kke-cuba.txt", "pcp-cuba.txt"},          // same subject, same vocabulary
+      {"solidnet-kke-cuba.txt", "pcp-cuba.txt"},
+      {"kke-strike-1.txt", "kke-strike-2.txt"},  // same party, same kind of call
+      {"kke-cuba.txt", "kke-nato-el.txt"},
+      {"pce-palestina.txt", "kke-strike-1.txt"},
+  };
+  int worst_same = 0;
+  for (const auto& [a, b] : same) {
+    const int d = Distance(Fingerprint(Load(a)), Fingerprint(Load(b)));
+    INFO(a << " vs " << b << ": " << d << " bits");
+    CHECK(d <= kNearDuplicateDistance);
+    worst_same = std::max(worst_same, d);
+  }
+  int closest_different = 64;
+  for (const auto& [a, b] : different) {
+    const int d = Distance(Fingerprint(Load(a)), Fingerprint(Load(b)));
+    INFO(a << " vs " << b << ": " << d << " bits");
+    CHECK(d > kNearDuplicateDistance);
+    closest_different = std::min(closest_different, d);
+  }
+  // The threshold sits with room on both sides.
+  INFO("worst true pair " << worst_same << ", closest different pair " << closest_different);
+  CHECK(closest_different - worst_same >= 8);
+}
+
+TEST_CASE("texts too short to fingerprint are never near-duplicates", "[store][dedup]") {
+  CHECK(SimHash(FoldText("Statement of the Central Committee")) == 0);
+  CHECK(SimHash(FoldText(Load("kke-cuba.txt").body)) != 0);
+}
+
+TEST_CASE("a republished statement joins the original's cluster", "[store][dedup]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  const Text kke = Load("kke-cuba.txt");
+  const Text solidnet = Load("solidnet-kke-cuba.txt");
+  const Text pcp = Load("pcp-cuba.txt");
+
+  auto first = store->Upsert(
+      {FromText("kke-en", "k1", kke, kJan1, "https://inter.kke.gr/en/articles/65th-anniversary/"),
+       FromText("pcp", "p1", pcp, kJan1 + 3600, "https://www.pcp.pt/en/blockade-cuba")},
+      {{"cuba"}, {"cuba"}});
+  REQUIRE(first.ok());
+  CHECK(first->clustered == 0);
+  auto second = store->Upsert(
+      {FromText("solidnet", "s1", solidnet, kJan1 + 2 * kDay,
+                "http://www.solidnet.org/article/CP-of-Greece-65th-anniversary/")},
+      {{"cuba"}});
+  REQUIRE(second.ok());
+  CHECK(second->inserted == 1);
+  CHECK(second->clustered == 1);
+
+  auto merged = Merged(*store, "cuba");
+  REQUIRE(merged.size() == 2);  // the KKE statement once, the PCP one apart
+  const StoredItem& statement = merged[0].item.source_id == "kke-en" ? merged[0] : merged[1];
+  const StoredItem& other = merged[0].item.source_id == "kke-en" ? merged[1] : merged[0];
+  CHECK(statement.item.id == "k1");
+  REQUIRE(statement.via.size() == 1);
+  CHECK(statement.via[0].source_id == "solidnet");
+  CHECK(statement.via[0].link == "http://www.solidnet.org/article/CP-of-Greece-65th-anniversary/");
+  CHECK(other.item.source_id == "pcp");
+  CHECK(other.via.empty());
+  CHECK(statement.cluster_id != 0);
+  CHECK(other.cluster_id == 0);
+
+  // Without dedup every copy is there.
+  Query all;
+  all.topic = "cuba";
+  all.limit = 0;
+  CHECK(store->Items(all).value().size() == 3);
+}
+
+TEST_CASE("the earliest copy stands for the cluster whichever arrives first", "[store][dedup]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  // The aggregator is polled first, but the party published earlier.
+  REQUIRE(store->Upsert({FromText("solidnet", "s1", Load("solidnet-pce-palestina.txt"),
+                                  kJan1 + kDay, "http://www.solidnet.org/article/pce-israel/")},
+                        {{"palestine"}})
+              .ok());
+  REQUIRE(store->Upsert({FromText("pce", "e1", Load("pce-palestina.txt"), kJan1,
+                                  "https://www.pce.es/el-pce-exige-la-ruptura/")},
+                        {{"palestine"}})
+              .ok());
+  auto merged = Merged(*store);
+  REQUIRE(merged.size() == 1);
+  CHECK(merged[0].item.source_id == "pce");
+  REQUIRE(merged[0].via.size() == 1);
+  CHECK(merged[0].via[0].source_id == "solidnet");
+}
+
+TEST_CASE("the same canonical link from two sources is one cluster", "[store][dedup]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  Text a{"Short note", "Too short to fingerprint."};
+  Text b{"Short note (republished)", "Different words, same page."};
+  REQUIRE(store->Upsert({FromText("kke-en", "1", a, kJan1, "https://inter.kke.gr/en/a/1")}, {{}})
+              .ok());
+  auto stats =
+      store->Upsert({FromText("planet", "x", b, kJan1 + 60, "https://inter.kke.gr/en/a/1")}, {{}});
+  REQUIRE(stats.ok());
+  CHECK(stats->clustered == 1);
+  CHECK(Merged(*store).size() == 1);
+}
+
+TEST_CASE("near-duplicates within one source or far apart in time stay apart", "[store][dedup]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  const Text kke = Load("kke-cuba.txt");
+  const Text solidnet = Load("solidnet-kke-cuba.txt");
+  // A party that files the same statement under two sections keeps both.
+  REQUIRE(store->Upsert({FromText("kke-en", "1", kke, kJan1, "https://inter.kke.gr/en/a/1"),
+                         FromText("kke-en", "2", solidnet, kJan1, "https://inter.kke.gr/en/b/2")},
+                        {{}, {}})
+              .ok());
+  // The next year's anniversary greeting reuses the text: a new statement.
+  auto later = store->Upsert({FromText("solidnet", "s", solidnet, kJan1 + 365 * kDay,
+                                       "http://www.solidnet.org/article/66th/")},
+                             {{}});
+  REQUIRE(later.ok());
+  CHECK(later->clustered == 0);
+  CHECK(Merged(*store).size() == 3);
+}
+
+TEST_CASE("an edited statement updates in place and stays in its cluster", "[store][dedup]") {
+  TempDir dir;
+  const std::string path = dir.File("rw.db");
+  Text kke = Load("kke-nato-el.txt");
+  const std::string kke_link = "https://www.kke.gr/article/nato-synodos/";
+  {
+    auto store = OpenOrFail(path);
+    Item original = FromText("kke-el", "n1", kke, kJan1, kke_link);
+    original.title += " (θα ενημερωθεί)";
+    REQUIRE(store->Upsert({original}, {{"nato"}}).ok());
+  }
+  // After a restart the fingerprints of recent items are still known.
+  auto store = OpenOrFail(path);
+  auto copy = store->Upsert({FromText("solidnet", "s1", Load("solidnet-kke-nato-el.txt"),
+                                      kJan1 + kDay, "http://www.solidnet.org/article/kke-nato/")},
+                            {{"nato"}});
+  REQUIRE(copy.ok());
+  CHECK(copy->clustered == 1);
+
+  // The party corrects its statement: a new paragraph and a final title.
+  kke.body += "\nΗ ανακοίνωση συμπληρώθηκε με τις αποφάσεις της Συνόδου για τις δαπάνες.";
+  Item corrected = FromText("kke-el", "n1", kke, kJan1, kke_link);
+  auto edit = store->Upsert({corrected}, {{"nato"}});
+  REQUIRE(edit.ok());
+  CHECK(edit->updated == 1);
+  CHECK(edit->inserted == 0);
+
+  auto merged = Merged(*store, "nato");
+  REQUIRE(merged.size() == 1);
+  CHECK(merged[0].item.source_id == "kke-el");
+  CHECK(merged[0].item.title == kke.title);
+  CHECK_THAT(merged[0].item.content_text, Catch::Contains("συμπληρώθηκε"));
+  CHECK(merged[0].item.updated > kJan1);  // subscribers see the correction
+  REQUIRE(merged[0].via.size() == 1);
+  CHECK(merged[0].via[0].source_id == "solidnet");
+
+  // Seen again unchanged: nothing is written and the cluster is unchanged.
+  auto again = store->Upsert({corrected}, {{"nato"}});
+  REQUIRE(again.ok());
+  CHECK(again->unchanged == 1);
+  CHECK(Merged(*store, "nato").size() == 1);
+}
