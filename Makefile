@@ -13,7 +13,7 @@ PACKAGES := g++ cmake ninja-build pkg-config make \
   libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
   libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
   libutf8proc-dev zlib1g-dev libsystemd-dev \
-  systemd dpkg-dev file
+  systemd dpkg-dev file jing python3-feedparser
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
