@@ -159,6 +159,23 @@ int NestingDepth(std::string_view s, int cap) {
 
 }  // namespace
 
+void* GumboArena::Allocate(void* userdata, std::size_t size) {
+  constexpr std::size_t kAlign = alignof(std::max_align_t);
+  constexpr std::size_t kBlock = 256 * 1024;
+  auto& arena = *static_cast<GumboArena*>(userdata);
+  size = (size + kAlign - 1) & ~(kAlign - 1);
+  if (size > arena.left_) {
+    const std::size_t block = std::max(size, kBlock);
+    arena.blocks_.push_back(std::make_unique_for_overwrite<char[]>(block));
+    arena.next_ = arena.blocks_.back().get();
+    arena.left_ = block;
+  }
+  void* p = arena.next_;
+  arena.next_ += size;
+  arena.left_ -= size;
+  return p;
+}
+
 Dom::Dom(std::string_view html) : bytes_(html.substr(0, kMaxPageBytes)) {
   if (NestingDepth(bytes_, kMaxDepth) > kMaxDepth) {
     error_ = "page nests elements deeper than " + std::to_string(kMaxDepth);
@@ -166,10 +183,14 @@ Dom::Dom(std::string_view html) : bytes_(html.substr(0, kMaxPageBytes)) {
   }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are not reported; recording them only costs time
+  options.allocator = &GumboArena::Allocate;
+  options.deallocator = &GumboArena::Deallocate;
+  options.userdata = &arena_;
   output_ = gumbo_parse_with_options(&options, bytes_.data(), bytes_.size());
 }
 
-Dom::~Dom() { gumbo_destroy_output(&kGumboDefaultOptions, output_); }
+// The tree lives in arena_, which frees it whole.
+Dom::~Dom() = default;
 
 std::string Dom::BaseUrl(std::string_view page_url) const {
   std::string base(page_url);

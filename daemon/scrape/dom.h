@@ -14,6 +14,20 @@
 
 namespace redwire::scrape {
 
+// Bump allocator for one gumbo tree: gumbo makes a malloc call per node,
+// attribute and string buffer, and frees them one by one again; a page's tree
+// lives exactly as long as its Dom, so it is freed at once with the arena.
+class GumboArena {
+ public:
+  static void* Allocate(void* arena, std::size_t size);
+  static void Deallocate(void*, void*) {}
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* next_ = nullptr;
+  std::size_t left_ = 0;
+};
+
 // One parsed page. Owns a copy of the bytes because gumbo's tree points
 // into them.
 class Dom {
@@ -35,6 +49,7 @@ class Dom {
  private:
   std::string bytes_;
   std::string error_;
+  GumboArena arena_;
   GumboOutput* output_;
 };
 
