@@ -230,8 +230,8 @@ struct HubSite {
   std::unique_ptr<redwire::http::Server> server;
   std::thread loop;
 
-  explicit HubSite(bool allow_private = true)
-      : world(50, allow_private ? "allow_private = true" : "") {
+  explicit HubSite(bool allow_private = true, const std::string& extra_settings = "")
+      : world(50, (allow_private ? "allow_private = true\n" : "") + extra_settings) {
     server = std::make_unique<redwire::http::Server>(
         io, [this](const redwire::http::Request& r) { return routes->Handle(r); }, redwire::app::HubLimits());
     REQUIRE(server->Start("127.0.0.1:0").ok());
@@ -491,5 +491,30 @@ TEST_CASE("End to end: the real daemon pushes a new item seconds after its sourc
   CHECK(seconds < 10.0);
   for (const auto& r : callback.seen()) {
     if (r.method == "POST") CHECK(r.headers.at("x-hub-signature") == redwire::app::HubSignature("k", r.body));
+  }
+}
+
+TEST_CASE("A changed feed pings the configured external hub with hub.mode=publish") {
+  Callback external([](const Received&) { return std::pair<int, std::string>{204, ""}; });
+  HubSite site(true, "external_hub = \"" + external.url("/publish") + "\"");
+  const std::string topic = site.base() + "/topics/labour.atom";
+  site.OnLoop([&] {
+    site.world.Add({MakeItem("pce", 11, "Huelga general en el metal", "Los trabajadores del metal en huelga.",
+                             1709990500, "es")});
+  });
+  REQUIRE(external.WaitFor(
+      [&](const auto& seen) {
+        for (const auto& r : seen) {
+          if (r.body.find(Encode(topic)) != std::string::npos) return true;
+        }
+        return false;
+      },
+      5s));
+  for (const auto& r : external.seen()) {
+    INFO(r.body);
+    CHECK(r.method == "POST");
+    CHECK(r.target == "/publish");
+    CHECK(r.headers.at("content-type") == "application/x-www-form-urlencoded");
+    CHECK(r.body.rfind("hub.mode=publish&hub.url=" + Encode(site.base() + "/"), 0) == 0);
   }
 }
