@@ -3,12 +3,16 @@
 #include <catch2/catch.hpp>
 #include <toml++/toml.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 using redwire::Item;
 using redwire::classify::Classify;
 using redwire::classify::FoldText;
+using redwire::classify::FoldTextWhole;
 using redwire::classify::Rule;
 using redwire::classify::TopicRule;
 
@@ -356,4 +360,50 @@ TEST_CASE("Every rule in the shipped feeds/topics.toml compiles") {
     auto rule = Rule::Compile(match->get());
     if (!rule) FAIL_CHECK("topic " << id->get() << ": " << rule.error().message);
   }
+}
+
+TEST_CASE("FoldText's per-code-point path agrees with folding the whole text") {
+  // Every code point of the Basic Multilingual Plane between two letters,
+  // and after a letter it could combine with.
+  auto utf8 = [](char32_t c) {
+    std::string out;
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return out;
+  };
+  std::size_t differing = 0;
+  for (char32_t c = 1; c < 0x10000; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    for (const std::string& text : {"a" + utf8(c) + "b", "Ε" + utf8(c) + " ", utf8(c) + utf8(c)}) {
+      if (FoldText(text) != FoldTextWhole(text)) {
+        if (++differing <= 5) CHECK(FoldText(text) == FoldTextWhole(text));
+      }
+    }
+  }
+  CHECK(differing == 0);
+
+  // Whole documents in many scripts and legacy encodings (invalid UTF-8
+  // included), as the fixture corpus holds them.
+  std::size_t documents = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(REDWIRE_FIXTURES)) {
+    if (!entry.is_regular_file() || entry.file_size() > 2'000'000) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    INFO(entry.path());
+    CHECK(FoldText(bytes.str()) == FoldTextWhole(bytes.str()));
+    ++documents;
+  }
+  CHECK(documents > 100);
+
+  // Conjoining jamo compose with each other; such texts take the whole path.
+  CHECK(FoldText("\u1100\u1161") == " \uAC00 ");
 }

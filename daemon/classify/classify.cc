@@ -3,10 +3,14 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace redwire::classify {
 
@@ -112,6 +116,77 @@ bool IsWordChar(utf8proc_int32_t codepoint) {
       return false;
   }
 }
+
+// Folding one code point at a time gives what folding the whole text gives:
+// case folding is context-free and every mark is stripped, so nothing is left
+// to compose, except conjoining Hangul jamo, which compose with each other;
+// a text holding those takes the whole-text path.
+bool IsConjoiningJamo(utf8proc_int32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xD7B0 && cp <= 0xD7FF);
+}
+
+// ASCII letters and digits fold to lower case; everything else in ASCII is
+// a word boundary.
+constexpr std::array<char, 128> kAsciiFold = [] {
+  std::array<char, 128> table{};
+  for (int c = 0; c < 128; ++c) {
+    if (c >= 'A' && c <= 'Z') table[c] = static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) table[c] = static_cast<char>(c);
+    else table[c] = ' ';
+  }
+  return table;
+}();
+
+// What one code point adds to folded text: its folded bytes, with each
+// non-word character as a space. utf8proc costs about 100 ns a call, so the
+// answers for the Basic Multilingual Plane are kept, per thread.
+class FoldCache {
+ public:
+  FoldCache() : slots_(0x10000, kUnset) {}
+
+  std::string_view Get(utf8proc_int32_t codepoint) {
+    if (codepoint < 0 || static_cast<std::size_t>(codepoint) >= slots_.size()) {
+      scratch_ = Compute(codepoint);
+      return scratch_;
+    }
+    std::uint32_t& slot = slots_[static_cast<std::size_t>(codepoint)];
+    if (slot == kUnset) {
+      const std::string piece = Compute(codepoint);
+      slot = static_cast<std::uint32_t>(pool_.size()) << 8 | static_cast<std::uint32_t>(piece.size());
+      pool_ += piece;
+    }
+    return std::string_view(pool_).substr(slot >> 8, slot & 0xff);
+  }
+
+ private:
+  // One code point expands to at most 18 under NFKC (U+FDFA), 54 bytes, so
+  // the length fits the low 8 bits and the BMP's pool the high 24.
+  static constexpr std::uint32_t kUnset = 0xffffffff;
+
+  static std::string Compute(utf8proc_int32_t codepoint) {
+    utf8proc_uint8_t encoded[4];
+    const auto n = utf8proc_encode_char(codepoint, encoded);
+    const std::string_view one(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+    const std::optional<std::string> mapped = MapUtf8(one);
+    if (!mapped) return " ";
+    std::string piece;
+    std::size_t pos = 0;
+    while (pos < mapped->size()) {
+      utf8proc_int32_t cp = 0;
+      const utf8proc_ssize_t len = utf8proc_iterate(
+          Bytes(std::string_view(*mapped).substr(pos)), static_cast<utf8proc_ssize_t>(mapped->size() - pos), &cp);
+      const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
+      if (len > 0 && IsWordChar(cp)) piece.append(*mapped, pos, step);
+      else if (piece.empty() || piece.back() != ' ') piece.push_back(' ');
+      pos += step;
+    }
+    return piece;
+  }
+
+  std::vector<std::uint32_t> slots_;
+  std::string pool_;
+  std::string scratch_;
+};
 
 bool IsSpace(utf8proc_int32_t codepoint) {
   if (codepoint == '\t' || codepoint == '\n' || codepoint == '\v' || codepoint == '\f' ||
@@ -706,7 +781,7 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
 
 }  // namespace
 
-std::string FoldText(std::string_view text) {
+std::string FoldTextWhole(std::string_view text) {
   std::optional<std::string> mapped = MapUtf8(text);
   if (!mapped) mapped = MapUtf8(ReplaceInvalidUtf8(text));
   // Only allocation failure or a multi-gigabyte input gets here; matching
@@ -728,6 +803,42 @@ std::string FoldText(std::string_view text) {
       folded.push_back(' ');
     }
     pos += step;
+  }
+  if (folded.back() != ' ') folded.push_back(' ');
+  return folded;
+}
+
+std::string FoldText(std::string_view text) {
+  thread_local FoldCache cache;
+  std::string folded = " ";
+  folded.reserve(text.size() + 2);
+  auto append = [&folded](std::string_view piece) {
+    for (char c : piece) {
+      if (c != ' ') folded.push_back(c);
+      else if (folded.back() != ' ') folded.push_back(' ');
+    }
+  };
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    if (byte < 0x80) {
+      const char c = kAsciiFold[byte];
+      if (c != ' ') folded.push_back(c);
+      else if (folded.back() != ' ') folded.push_back(' ');
+      ++pos;
+      continue;
+    }
+    utf8proc_int32_t codepoint = 0;
+    const utf8proc_ssize_t len = utf8proc_iterate(
+        Bytes(text.substr(pos)), static_cast<utf8proc_ssize_t>(text.size() - pos), &codepoint);
+    if (len <= 0) {
+      append(" ");
+      ++pos;
+      continue;
+    }
+    if (IsConjoiningJamo(codepoint)) return FoldTextWhole(text);
+    append(cache.Get(codepoint));
+    pos += static_cast<std::size_t>(len);
   }
   if (folded.back() != ' ') folded.push_back(' ');
   return folded;

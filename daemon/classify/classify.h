@@ -83,6 +83,10 @@ class Rule {
 // becomes one space, with a space at each end: " κουβα και cuba ".
 std::string FoldText(std::string_view text);
 
+// FoldText computed over the whole text at once by utf8proc: the definition
+// FoldText's per-code-point fast path must agree with (and is tested against).
+std::string FoldTextWhole(std::string_view text);
+
 // A topic: its rule (absent when the topic is made of sources and tags
 // only) and whole sources or source tags it always takes or refuses.
 struct TopicRule {
