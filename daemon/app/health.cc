@@ -16,6 +16,7 @@
 
 #include "daemon/app/app.h"
 #include "store/store.h"
+#include "model/json.h"
 
 namespace redwire::app {
 namespace {
@@ -62,23 +63,6 @@ std::string Printable(const std::string& s, std::size_t cap) {
     out += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
   }
   return out;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 bool Failing(const Row& r) { return r.failures > 0; }

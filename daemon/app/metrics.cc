@@ -1,4 +1,5 @@
 #include "daemon/app/metrics.h"
+#include "model/json.h"
 
 #include <cstdio>
 #include <iterator>
@@ -22,47 +23,6 @@ std::string Number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t Utf8Length(const std::string& s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-  }
-  // Overlong forms, surrogates and code points past U+10FFFF.
-  if (n == 2 && c < 0xc2) return 0;
-  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0))) return 0;
-  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || c > 0xf4 || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
-  return n;
-}
-
-std::string Json(const std::string& s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = Utf8Length(s, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.append(s, i, n);
-    }
-    i += n;
-  }
-  return out + "\"";
 }
 
 const char* Status(const publish::IndexSource& s) {
@@ -152,9 +112,9 @@ std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTim
     first = false;
     const store::SourceState st = s.state.value_or(store::SourceState{});
     const bool gone = std::string(Status(s)) == "gone";
-    out += "{\"id\":" + Json(s.id) + ",\"name\":" + Json(s.name) + ",\"url\":" + Json(s.url) +
-           ",\"polled_url\":" + Json(PolledUrl(s)) + ",\"status\":" + Json(Status(s)) +
-           ",\"last_outcome\":" + Json(st.last_outcome) + ",\"last_error\":" + Json(st.last_error) +
+    out += "{\"id\":" + JsonString(s.id) + ",\"name\":" + JsonString(s.name) + ",\"url\":" + JsonString(s.url) +
+           ",\"polled_url\":" + JsonString(PolledUrl(s)) + ",\"status\":" + JsonString(Status(s)) +
+           ",\"last_outcome\":" + JsonString(st.last_outcome) + ",\"last_error\":" + JsonString(st.last_error) +
            ",\"last_status\":" + std::to_string(st.last_status) +
            ",\"last_attempt\":" + std::to_string(st.last_attempt) +
            ",\"last_success\":" + std::to_string(st.last_success) +
@@ -163,7 +123,7 @@ std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTim
            ",\"last_elapsed_ms\":" + std::to_string(st.last_elapsed_ms) +
            ",\"items_seen\":" + std::to_string(st.items_seen) + ",\"items_new\":" + std::to_string(st.items_new) +
            ",\"next_due\":" + std::to_string(gone ? 0 : st.next_due) + ",\"interval\":" + std::to_string(st.interval) +
-           ",\"moved_to\":" + Json(st.moved_from == s.url ? st.moved_to : std::string()) +
+           ",\"moved_to\":" + JsonString(st.moved_from == s.url ? st.moved_to : std::string()) +
            ",\"gone\":" + (gone ? "true" : "false") + "}";
   }
   return out + "\n]}\n";

@@ -12,6 +12,7 @@
 #include "daemon/app/app.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
+#include "model/json.h"
 
 namespace redwire::app {
 namespace {
@@ -52,23 +53,6 @@ Result<std::string> ReadFile(const std::string& path) {
   s << in.rdbuf();
   if (!in) return Error{path + ": cannot read"};
   return s.str();
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 std::string Utc(UnixTime t) {

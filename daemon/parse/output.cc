@@ -1,35 +1,12 @@
 // The `redwire parse` contract: the normalised model as JSON, or a
 // readable summary for operators.
-#include <cstdio>
-
 #include "daemon/parse/internal.h"
+#include "model/json.h"
 
 namespace redwire::parse {
 namespace {
 
 using internal::FormatUtc;
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 // Writes `"key": value` members with indentation; empty strings are null.
 class JsonWriter {
