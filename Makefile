@@ -14,15 +14,19 @@ PACKAGES := g++ cmake ninja-build pkg-config make \
   libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
   libutf8proc-dev zlib1g-dev libsystemd-dev \
   systemd dpkg-dev file jing python3-feedparser
+# Only for the fuzz targets (docs/fuzzing.md): libFuzzer comes with clang.
+FUZZ_PACKAGES := clang libclang-rt-14-dev python3
+FUZZ_BUILD    ?= build-fuzz
+FUZZ_SECONDS  ?= 600
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(PACKAGES) $(EXTRA_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
@@ -40,6 +44,21 @@ run: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets, built with clang, ASan and UBSan in their own directory.
+# `make fuzz` runs each for FUZZ_SECONDS, one at a time; `make fuzz-smoke`
+# runs each for 30 s, two at a time. Both replay fuzz/regressions/ first.
+fuzz-build fuzz fuzz-smoke: EXTRA_PACKAGES := $(FUZZ_PACKAGES)
+fuzz-build: deps
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(GENERATOR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDWIRE_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) 1
+
+fuzz-smoke: fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) 30 2
 
 clean:
 	rm -rf $(BUILD)

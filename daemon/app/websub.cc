@@ -152,14 +152,10 @@ Hub::~Hub() {
 
 std::size_t Hub::pending() const { return state_->pending; }
 
-http::Response Hub::Handle(const http::Request& request) {
-  if (request.method != "POST") {
-    http::Response r = Reply(405, "POST a WebSub subscription request here");
-    r.headers["Allow"] = "POST";
-    return r;
-  }
-  const auto form = ParseForm(request.body);
-  if (!form) return Reply(400, "malformed form body");
+Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base_url, const FeedLookup& feeds,
+                                  const HubOptions& options) {
+  const auto form = ParseForm(body);
+  if (!form) return Error{"malformed form body"};
   const auto field = [&](const char* name) {
     auto it = form->find(name);
     return it == form->end() ? std::string() : it->second;
@@ -168,25 +164,37 @@ http::Response Hub::Handle(const http::Request& request) {
   const std::string topic = field("hub.topic");
   const std::string callback = field("hub.callback");
   const std::string secret = field("hub.secret");
-  if (mode != "subscribe" && mode != "unsubscribe") return Reply(400, "hub.mode must be subscribe or unsubscribe");
-  if (!IsHttpUrl(callback)) return Reply(400, "hub.callback must be an http(s) URL");
-  if (topic.rfind(base_url_ + "/", 0) != 0 || !feeds_(topic.substr(base_url_.size()))) {
-    return Reply(400, "hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl));
+  if (mode != "subscribe" && mode != "unsubscribe") return Error{"hub.mode must be subscribe or unsubscribe"};
+  if (!IsHttpUrl(callback)) return Error{"hub.callback must be an http(s) URL"};
+  if (topic.rfind(base_url + "/", 0) != 0 || !feeds(topic.substr(base_url.size()))) {
+    return Error{"hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl)};
   }
-  if (secret.size() > kMaxSecret) return Reply(400, "hub.secret must be shorter than 200 bytes");
-  std::chrono::seconds lease = options_.default_lease;
+  if (secret.size() > kMaxSecret) return Error{"hub.secret must be shorter than 200 bytes"};
+  std::chrono::seconds lease = options.default_lease;
   if (const std::string asked = field("hub.lease_seconds"); !asked.empty()) {
     if (asked.size() > 10 || asked.find_first_not_of("0123456789") != std::string::npos) {
-      return Reply(400, "hub.lease_seconds must be a number of seconds");
+      return Error{"hub.lease_seconds must be a number of seconds"};
     }
-    lease = std::clamp(std::chrono::seconds(std::stoll(asked)), options_.min_lease, options_.max_lease);
+    lease = std::clamp(std::chrono::seconds(std::stoll(asked)), options.min_lease, options.max_lease);
   }
-  store::Subscription s;
-  s.topic = topic;
-  s.callback = callback;
-  s.secret = secret;
-  s.lease = lease.count();
-  Verify(mode, std::move(s));
+  HubRequest out;
+  out.mode = mode;
+  out.subscription.topic = topic;
+  out.subscription.callback = callback;
+  out.subscription.secret = secret;
+  out.subscription.lease = lease.count();
+  return out;
+}
+
+http::Response Hub::Handle(const http::Request& request) {
+  if (request.method != "POST") {
+    http::Response r = Reply(405, "POST a WebSub subscription request here");
+    r.headers["Allow"] = "POST";
+    return r;
+  }
+  auto checked = ReadHubRequest(request.body, base_url_, feeds_, options_);
+  if (!checked.ok()) return Reply(400, checked.error().message);
+  Verify(checked.value().mode, std::move(checked.value().subscription));
   return Reply(202, "accepted; verifying intent");
 }
 

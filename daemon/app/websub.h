@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -42,6 +43,23 @@ struct HubFeed {
   std::string content_type;
 };
 using FeedLookup = std::function<std::optional<HubFeed>(const std::string& path)>;
+
+// A subscription request POSTed to the hub, checked: what Handle verifies
+// with the callback before storing.
+struct HubRequest {
+  std::string mode;                  // "subscribe" or "unsubscribe"
+  store::Subscription subscription;  // topic, callback, secret and lease
+};
+
+// The checks Handle runs on a POST /hub form body, without its side
+// effects, so they can be tested and fuzzed alone. `base_url` (no trailing
+// slash) is where the feeds are served, `feeds` says which paths are feeds;
+// the lease is clamped to the options' bounds. Fails with the reason when
+// the form is malformed, the mode unknown, the callback not an http(s) URL,
+// the topic not one of our feeds, the secret 200 bytes or longer, or the
+// lease not a number.
+Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base_url, const FeedLookup& feeds,
+                                  const HubOptions& options);
 
 class Hub {
  public:

@@ -157,23 +157,31 @@ bool IsHeaderValue(std::string_view v) {
   return true;
 }
 
-// A request head, parsed; `error` is the status to answer with when it is
-// not acceptable.
-struct Parsed {
-  Request request;
-  int error = 0;
-  bool keep_alive = true;
-  bool has_body = false;  // Content-Length > 0 or Transfer-Encoding
-};
-
-Parsed Fail(int status) {
-  Parsed p;
+RequestHead Fail(int status) {
+  RequestHead p;
   p.error = status;
   return p;
 }
 
-// `head` runs up to and including the blank line; lines end in LF or CRLF.
-Parsed ParseHead(std::string_view head) {
+Response Plain(int status) {
+  Response r;
+  r.status = status;
+  r.body = std::string(Reason(status)) + "\n";
+  return r;
+}
+
+std::string PeerName(const tcp::socket& socket) {
+  std::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) return "unknown peer";
+  std::ostringstream out;
+  out << ep;
+  return out.str();
+}
+
+}  // namespace
+
+RequestHead ParseRequestHead(std::string_view head) {
   std::vector<std::string_view> lines;
   while (!head.empty()) {
     const std::size_t lf = head.find('\n');
@@ -187,7 +195,7 @@ Parsed ParseHead(std::string_view head) {
   if (lines.empty()) return Fail(400);
   if (lines.size() - 1 > kMaxHeaders) return Fail(431);
 
-  Parsed p;
+  RequestHead p;
   Request& r = p.request;
   // request-line = method SP request-target SP HTTP-version (RFC 9112 3)
   const std::string_view line = lines[0];
@@ -241,24 +249,6 @@ Parsed ParseHead(std::string_view head) {
   if (!PercentDecode(std::string_view(r.target).substr(0, q), r.path)) return Fail(400);
   return p;
 }
-
-Response Plain(int status) {
-  Response r;
-  r.status = status;
-  r.body = std::string(Reason(status)) + "\n";
-  return r;
-}
-
-std::string PeerName(const tcp::socket& socket) {
-  std::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec) return "unknown peer";
-  std::ostringstream out;
-  out << ep;
-  return out.str();
-}
-
-}  // namespace
 
 std::string Request::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -344,7 +334,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
       return Read();
     }
     if (end > limits_.max_request_bytes) return Reject(431);
-    Parsed parsed = ParseHead(std::string_view(in_).substr(0, end));
+    RequestHead parsed = ParseRequestHead(std::string_view(in_).substr(0, end));
     in_.erase(0, end);
     scanned_ = 0;
     if (parsed.error != 0) return Reject(parsed.error);
@@ -365,7 +355,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   // A POST to a path that takes one: only a form body with a declared
   // length within the cap; it is read whole before the handler runs.
-  void StartBody(Parsed parsed) {
+  void StartBody(RequestHead parsed) {
     const Request& request = parsed.request;
     if (request.headers.count("transfer-encoding") != 0) return Send(Plain(411), request, true);
     const std::string length = request.header("content-length");
@@ -374,13 +364,13 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     const std::string type = Lower(request.header("content-type"));
     if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return Send(Plain(415), request, true);
     body_length_ = std::stoul(length);
-    posting_ = std::make_unique<Parsed>(std::move(parsed));
+    posting_ = std::make_unique<RequestHead>(std::move(parsed));
     NextBody();
   }
 
   void NextBody() {
     if (in_.size() < body_length_) return Read();
-    std::unique_ptr<Parsed> parsed = std::move(posting_);
+    std::unique_ptr<RequestHead> parsed = std::move(posting_);
     parsed->request.body = in_.substr(0, body_length_);
     in_.erase(0, body_length_);
     auto server = server_.lock();
@@ -496,7 +486,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   std::array<char, kReadChunk> chunk_;
   std::string head_;          // the response being written
   std::string body_;
-  std::unique_ptr<Parsed> posting_;  // a POST head whose body is being read
+  std::unique_ptr<RequestHead> posting_;  // a POST head whose body is being read
   std::size_t body_length_ = 0;
 };
 

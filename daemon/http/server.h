@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -48,6 +49,20 @@ struct Limits {
 };
 
 using Handler = std::function<Response(const Request&)>;
+
+// The server's request-head parser, the one every connection runs, callable
+// without sockets so it can be tested and fuzzed. `head` is the request
+// line and header lines up to the empty line that ends them (LF or CRLF);
+// parsing stops at that line. When `error` is 0, `request` has a token
+// method, a target starting with '/', a path without NUL, lower-case token
+// header names and values without control characters.
+struct RequestHead {
+  Request request;
+  int error = 0;           // the status to answer with when not acceptable
+  bool keep_alive = true;
+  bool has_body = false;   // Content-Length > 0 or Transfer-Encoding
+};
+RequestHead ParseRequestHead(std::string_view head);
 
 // Accepts on `endpoint` once Start succeeds. Non-GET/HEAD requests get 405
 // before the handler runs; HEAD gets the GET response without its body.

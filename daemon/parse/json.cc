@@ -19,16 +19,11 @@ struct Json {
   double number = 0;
   std::string text;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+  struct Member;  // a key and its value; defined below, once Json is complete
+  std::vector<Member> object;
 
   // A member of an object; a null value when absent or not an object.
-  const Json& operator[](std::string_view key) const {
-    static const Json kNull;
-    for (const auto& [k, v] : object) {
-      if (k == key) return v;
-    }
-    return kNull;
-  }
+  const Json& operator[](std::string_view key) const;
   // Strings as they are, numbers as integers where they are whole.
   std::string AsString() const {
     if (type == Type::kString) return text;
@@ -44,6 +39,22 @@ struct Json {
     return {};
   }
 };
+
+// A struct rather than std::pair<std::string, Json>: libstdc++'s pair
+// checks its members' traits when instantiated, which needs Json complete,
+// and clang (unlike g++) rejects the cycle inside Json's own definition.
+struct Json::Member {
+  std::string key;
+  Json value;
+};
+
+const Json& Json::operator[](std::string_view key) const {
+  static const Json kNull;
+  for (const auto& [k, v] : object) {
+    if (k == key) return v;
+  }
+  return kNull;
+}
 
 class JsonReader {
  public:
@@ -215,8 +226,8 @@ class JsonReader {
       SkipSpace();
       if (i_ >= s_.size() || s_[i_] != ':') return Fail("expected :");
       ++i_;
-      out.object.emplace_back(std::move(key), Json());
-      if (!ReadValue(out.object.back().second, depth + 1)) return false;
+      out.object.push_back({std::move(key), Json()});
+      if (!ReadValue(out.object.back().value, depth + 1)) return false;
       SkipSpace();
       if (i_ < s_.size() && s_[i_] == ',') {
         ++i_;
