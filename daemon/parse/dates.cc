@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_map>
 #include <utility>
 
 #include "daemon/parse/internal.h"
@@ -199,8 +200,8 @@ std::size_t CodePoints(std::string_view s) {
 
 // A whole name, or a prefix of at least three letters that all matching
 // names agree on ("jui" is juin or juillet: no answer).
-int LookupName(const std::vector<FoldedName>& table, std::string_view word,
-               std::string_view lang) {
+int LookupNameUncached(const std::vector<FoldedName>& table, std::string_view word,
+                       std::string_view lang) {
   std::string w(word);
   while (!w.empty() && w.back() == '.') w.pop_back();
   if (w.empty()) return 0;
@@ -216,6 +217,26 @@ int LookupName(const std::vector<FoldedName>& table, std::string_view word,
     }
   }
   return found;
+}
+
+// LookupNameUncached, remembered: folding costs a utf8proc call and the
+// scan a few hundred comparisons, while a feed's dates repeat the same
+// dozen words ("Mon", "Mar", "GMT") thousands of times.
+int LookupName(const std::vector<FoldedName>& table, std::string_view word,
+               std::string_view lang) {
+  constexpr std::size_t kMaxRemembered = 4096;
+  constexpr std::size_t kMaxKey = 64;
+  if (word.size() + lang.size() > kMaxKey) return LookupNameUncached(table, word, lang);
+  thread_local std::unordered_map<std::string, int> remembered;
+  std::string key(1, &table == &FoldedMonths() ? 'm' : 'w');
+  key += static_cast<char>(lang.size());
+  key.append(lang);
+  key.append(word);
+  if (const auto it = remembered.find(key); it != remembered.end()) return it->second;
+  const int index = LookupNameUncached(table, word, lang);
+  if (remembered.size() >= kMaxRemembered) remembered.clear();
+  remembered.emplace(std::move(key), index);
+  return index;
 }
 
 int WeekdayFromName(std::string_view word, std::string_view lang) {

@@ -1,5 +1,7 @@
-// HTML: the allowlist sanitiser and the plain-text rendering, both on
-// gumbo's HTML5 tree, walked iteratively (nesting is unbounded).
+// HTML: the allowlist sanitiser and the plain-text rendering. The policy
+// lives here, with the general path on gumbo's HTML5 tree (walked
+// iteratively: nesting is unbounded); html_fast.cc reads the common case
+// without building a tree and leaves everything else to this path.
 #include <gumbo.h>
 
 #include <algorithm>
@@ -110,44 +112,11 @@ bool IsElement(const GumboNode* node) {
   return node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE;
 }
 
-// Elements removed together with everything inside them.
-bool IsDroppedWithContent(const GumboNode* node) {
+// Elements removed together with everything inside them: the dropped HTML
+// elements and anything foreign (svg, math and their children).
+bool IsDroppedNode(const GumboNode* node) {
   const GumboElement& e = node->v.element;
-  if (e.tag_namespace != GUMBO_NAMESPACE_HTML) return true;  // svg, math and their children
-  switch (e.tag) {
-    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED: case GUMBO_TAG_FORM: case GUMBO_TAG_INPUT: case GUMBO_TAG_BUTTON:
-    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_SELECT: case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_BASE:
-    case GUMBO_TAG_META: case GUMBO_TAG_LINK: case GUMBO_TAG_TITLE: case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_APPLET: case GUMBO_TAG_FRAME: case GUMBO_TAG_FRAMESET:
-    case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_NOEMBED: case GUMBO_TAG_PARAM:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsAllowedElement(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_P: case GUMBO_TAG_BR: case GUMBO_TAG_B: case GUMBO_TAG_STRONG:
-    case GUMBO_TAG_I: case GUMBO_TAG_EM: case GUMBO_TAG_U: case GUMBO_TAG_S:
-    case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_Q: case GUMBO_TAG_CITE: case GUMBO_TAG_CODE:
-    case GUMBO_TAG_PRE: case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_LI:
-    case GUMBO_TAG_DL: case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6: case GUMBO_TAG_A: case GUMBO_TAG_IMG: case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_TABLE: case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TBODY: case GUMBO_TAG_TR: case GUMBO_TAG_TH: case GUMBO_TAG_TD:
-    case GUMBO_TAG_HR: case GUMBO_TAG_SPAN: case GUMBO_TAG_DIV: case GUMBO_TAG_SUB:
-    case GUMBO_TAG_SUP: case GUMBO_TAG_SMALL: case GUMBO_TAG_ABBR: case GUMBO_TAG_TIME:
-    case GUMBO_TAG_DEL: case GUMBO_TAG_INS: case GUMBO_TAG_MARK: case GUMBO_TAG_CAPTION:
-    case GUMBO_TAG_TFOOT: case GUMBO_TAG_KBD: case GUMBO_TAG_VAR: case GUMBO_TAG_SAMP:
-    case GUMBO_TAG_BIG: case GUMBO_TAG_TT: case GUMBO_TAG_DFN: case GUMBO_TAG_BDI:
-      return true;
-    default:
-      return false;
-  }
+  return e.tag_namespace != GUMBO_NAMESPACE_HTML || internal::IsDroppedWithContent(e.tag);
 }
 
 bool IsAllowedAttribute(GumboTag tag, std::string_view name) {
@@ -214,6 +183,47 @@ std::optional<std::string> SafeUrl(std::string_view value, std::string_view base
 
 bool IsUrlAttribute(std::string_view name) { return name == "href" || name == "src" || name == "cite"; }
 
+}  // namespace
+
+namespace internal {
+
+bool IsDroppedWithContent(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_EMBED: case GUMBO_TAG_FORM: case GUMBO_TAG_INPUT: case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_SELECT: case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_BASE:
+    case GUMBO_TAG_META: case GUMBO_TAG_LINK: case GUMBO_TAG_TITLE: case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_APPLET: case GUMBO_TAG_FRAME: case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_NOEMBED: case GUMBO_TAG_PARAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsAllowedElement(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_P: case GUMBO_TAG_BR: case GUMBO_TAG_B: case GUMBO_TAG_STRONG:
+    case GUMBO_TAG_I: case GUMBO_TAG_EM: case GUMBO_TAG_U: case GUMBO_TAG_S:
+    case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_Q: case GUMBO_TAG_CITE: case GUMBO_TAG_CODE:
+    case GUMBO_TAG_PRE: case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_LI:
+    case GUMBO_TAG_DL: case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6: case GUMBO_TAG_A: case GUMBO_TAG_IMG: case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_TABLE: case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TBODY: case GUMBO_TAG_TR: case GUMBO_TAG_TH: case GUMBO_TAG_TD:
+    case GUMBO_TAG_HR: case GUMBO_TAG_SPAN: case GUMBO_TAG_DIV: case GUMBO_TAG_SUB:
+    case GUMBO_TAG_SUP: case GUMBO_TAG_SMALL: case GUMBO_TAG_ABBR: case GUMBO_TAG_TIME:
+    case GUMBO_TAG_DEL: case GUMBO_TAG_INS: case GUMBO_TAG_MARK: case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_TFOOT: case GUMBO_TAG_KBD: case GUMBO_TAG_VAR: case GUMBO_TAG_SAMP:
+    case GUMBO_TAG_BIG: case GUMBO_TAG_TT: case GUMBO_TAG_DFN: case GUMBO_TAG_BDI:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool IsBlockElement(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_BR: case GUMBO_TAG_LI:
@@ -230,30 +240,47 @@ bool IsBlockElement(GumboTag tag) {
   }
 }
 
-// Collapses whitespace runs: a run holding a line break becomes "\n", any
-// other run one space; U+00A0 counts as a space.
+void AppendAllowedAttribute(std::string& out, GumboTag tag, std::string_view name,
+                            std::string_view value, std::string_view base) {
+  if (!IsAllowedAttribute(tag, name)) return;
+  std::optional<std::string> safe;
+  if (IsUrlAttribute(name)) {
+    safe = SafeUrl(value, base, tag == GUMBO_TAG_IMG && name == "src");
+    if (!safe) return;
+    value = *safe;
+  } else if (name == "width" || name == "height" || name == "colspan" || name == "rowspan") {
+    if (!AllDigits(value)) return;
+  }
+  out += ' ';
+  out.append(name);
+  out += "=\"";
+  AppendEscaped(out, CleanText(value), true);
+  out += '"';
+}
+
 std::string CollapseText(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   bool in_run = false, run_has_newline = false;
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  std::size_t i = 0;
+  while (i < in.size()) {
     const bool nbsp = in[i] == '\xC2' && i + 1 < in.size() && in[i + 1] == '\xA0';
     if (IsAsciiSpace(in[i]) || nbsp) {
       in_run = true;
       run_has_newline = run_has_newline || in[i] == '\n';
-      if (nbsp) ++i;
+      i += nbsp ? 2 : 1;
       continue;
     }
     if (in_run && !out.empty()) out += run_has_newline ? '\n' : ' ';
     in_run = run_has_newline = false;
-    out += in[i];
+    // The word, copied whole.
+    std::size_t end = i + 1;
+    while (end < in.size() && !IsAsciiSpace(in[end]) && in[end] != '\xC2') ++end;
+    out.append(in.substr(i, end - i));
+    i = end;
   }
   return out;
 }
-
-}  // namespace
-
-namespace internal {
 
 bool IsVoidElement(std::string_view name) {
   static constexpr std::string_view kVoid[] = {"area",  "base", "br",   "col",   "embed",
@@ -264,8 +291,8 @@ bool IsVoidElement(std::string_view name) {
 
 // Serialises allowed markup, stopping (and closing what is open) before the
 // output would exceed `cap` bytes. Iterative: HTML nesting is unbounded.
-std::string SanitizeCapped(std::string_view html, std::string_view base, std::size_t cap,
-                           std::string* text) {
+std::string SanitizeWithGumbo(std::string_view html, std::string_view base, std::size_t cap,
+                              std::string* text) {
   const HtmlFragment fragment(html);
   const GumboVector* top = fragment.Children();
   std::string out;
@@ -337,7 +364,7 @@ std::string SanitizeCapped(std::string_view html, std::string_view base, std::si
       full = true;
       continue;
     }
-    if (!IsElement(node) || IsDroppedWithContent(node)) continue;
+    if (!IsElement(node) || IsDroppedNode(node)) continue;
     const GumboElement& element = node->v.element;
     const bool allowed = IsAllowedElement(element.tag);
     if (IsBlockElement(element.tag)) {
@@ -352,22 +379,7 @@ std::string SanitizeCapped(std::string_view html, std::string_view base, std::si
       start.append(name);
       for (unsigned k = 0; k < element.attributes.length; ++k) {
         const auto* attr = static_cast<const GumboAttribute*>(element.attributes.data[k]);
-        const std::string_view attr_name = attr->name;
-        if (!IsAllowedAttribute(element.tag, attr_name)) continue;
-        std::string value = attr->value;
-        if (IsUrlAttribute(attr_name)) {
-          auto safe = SafeUrl(value, base, element.tag == GUMBO_TAG_IMG && attr_name == "src");
-          if (!safe) continue;
-          value = std::move(*safe);
-        } else if (attr_name == "width" || attr_name == "height" || attr_name == "colspan" ||
-                   attr_name == "rowspan") {
-          if (!AllDigits(value)) continue;
-        }
-        start += " ";
-        start.append(attr_name);
-        start += "=\"";
-        AppendEscaped(start, CleanText(value), true);
-        start += "\"";
+        AppendAllowedAttribute(start, element.tag, attr->name, attr->value, base);
       }
       start += ">";
       const bool is_void = IsVoidElement(name);
@@ -387,6 +399,12 @@ std::string SanitizeCapped(std::string_view html, std::string_view base, std::si
   }
   if (text != nullptr) *text = std::string(Trim(CollapseText(plain)));
   return out;
+}
+
+std::string SanitizeCapped(std::string_view html, std::string_view base, std::size_t cap,
+                           std::string* text) {
+  if (auto fast = SanitizeFast(html, base, cap, text)) return std::move(*fast);
+  return SanitizeWithGumbo(html, base, cap, text);
 }
 
 // True when the document, past its prolog, opens with an HTML doctype or an
@@ -417,46 +435,15 @@ bool LooksLikeHtmlPage(std::string_view doc) {
 }  // namespace internal
 
 std::string SanitizeHtml(std::string_view html, std::string_view base_url) {
-  return internal::SanitizeCapped(CleanText(html), base_url, std::numeric_limits<std::size_t>::max() / 2,
-                                  nullptr);
+  return internal::SanitizeCapped(CleanText(html), base_url,
+                                  std::numeric_limits<std::size_t>::max() / 2, nullptr);
 }
 
+// The text rendering SanitizeCapped makes alongside the markup.
 std::string HtmlToText(std::string_view html) {
-  const std::string cleaned = CleanText(html);
-  const HtmlFragment fragment(cleaned);
-  const GumboVector* top = fragment.Children();
   std::string text;
-  if (top == nullptr) return text;
-  std::vector<const GumboNode*> stack;
-  for (unsigned k = top->length; k > 0; --k) stack.push_back(static_cast<const GumboNode*>(top->data[k - 1]));
-  while (!stack.empty()) {
-    const GumboNode* node = stack.back();
-    stack.pop_back();
-    if (node == nullptr) {  // end of a block element
-      text += '\n';
-      continue;
-    }
-    if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE ||
-        node->type == GUMBO_NODE_CDATA) {
-      // Line breaks in the source are not line breaks in the text; only
-      // block boundaries are.
-      for (const char* c = node->v.text.text; *c != '\0'; ++c) text += IsAsciiSpace(*c) ? ' ' : *c;
-      continue;
-    }
-    if (!IsElement(node) || IsDroppedWithContent(node)) continue;
-    const GumboElement& element = node->v.element;
-    if (IsBlockElement(element.tag)) {
-      text += '\n';
-      stack.push_back(nullptr);
-    } else if (element.tag == GUMBO_TAG_TD || element.tag == GUMBO_TAG_TH) {
-      text += ' ';
-    }
-    for (unsigned k = element.children.length; k > 0; --k) {
-      stack.push_back(static_cast<const GumboNode*>(element.children.data[k - 1]));
-    }
-  }
-  std::string collapsed = CollapseText(text);
-  return std::string(Trim(collapsed));
+  internal::SanitizeCapped(CleanText(html), {}, std::numeric_limits<std::size_t>::max() / 2, &text);
+  return text;
 }
 
 }  // namespace redwire::parse

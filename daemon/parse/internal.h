@@ -2,6 +2,8 @@
 // daemon/parse/ includes this header; the module's interface is parse.h.
 #pragma once
 
+#include <gumbo.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -78,6 +80,10 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type);
 // kind of repair to *notes (the bozo reason), when given.
 std::string RepairXml(std::string_view body, std::vector<std::string>* notes);
 
+// The code point of an HTML 4 named character reference ("eacute",
+// "hellip"; not amp, lt, gt, quot, apos), or 0 when it is not one.
+char32_t HtmlEntity(std::string_view name);
+
 // ------------------------------------------------------------ dates.cc
 
 // Month (1-12) of a month name or abbreviation in any supported language
@@ -103,11 +109,46 @@ std::string WebLink(std::string_view base, std::string_view ref);
 
 // SanitizeHtml with an output cap: stops before `cap` bytes, closing what
 // it opened. Sets *text (when given) to the plain text of what was kept,
-// as HtmlToText would render it, from the same parse.
+// as HtmlToText would render it, from the same parse. `html` must be
+// CleanText output. Tries SanitizeFast, and parses with gumbo when the
+// fast path declines.
 std::string SanitizeCapped(std::string_view html, std::string_view base, std::size_t cap,
                            std::string* text);
 
+// The gumbo half of SanitizeCapped: an HTML5 parse of any markup. Exposed
+// for the differential test (tests/parse_sanitize_test.cc).
+std::string SanitizeWithGumbo(std::string_view html, std::string_view base, std::size_t cap,
+                              std::string* text);
+
+// The allowlist both halves apply, named by gumbo's tags.
+bool IsAllowedElement(GumboTag tag);
+bool IsBlockElement(GumboTag tag);  // a line break before and after it in the text
+// Removed with everything inside them (for an HTML element; any foreign
+// element, svg or math content, is dropped as well).
+bool IsDroppedWithContent(GumboTag tag);
+// Appends ` name="value"` to `out` when `name` is allowed on `tag` and its
+// value passes: URLs made safe and absolute against `base`, numbers only
+// where numbers are expected. `value` is decoded (no character references).
+void AppendAllowedAttribute(std::string& out, GumboTag tag, std::string_view name,
+                            std::string_view value, std::string_view base);
+
 bool IsVoidElement(std::string_view name);
+
+// The text rendering's last step: a whitespace run holding a line break
+// (a block boundary) becomes "\n", any other run one space; U+00A0 counts
+// as a space; nothing leads or trails.
+std::string CollapseText(std::string_view in);
+
+// ------------------------------------------------------------ html_fast.cc
+
+// SanitizeCapped without gumbo, for the HTML feeds carry: well-nested
+// allowed elements (no tables), plain attributes, the usual character
+// references. Gives byte for byte what SanitizeWithGumbo gives, or nullopt
+// when the markup holds anything it cannot prove it reads as an HTML5
+// parser would, or when the output would exceed `cap`. `html` must be
+// valid UTF-8 (CleanText output).
+std::optional<std::string> SanitizeFast(std::string_view html, std::string_view base,
+                                        std::size_t cap, std::string* text);
 
 // True when the document, past its prolog, is an HTML page.
 bool LooksLikeHtmlPage(std::string_view doc);

@@ -143,13 +143,15 @@ std::size_t CopyThrough(std::string_view in, std::size_t i, std::string_view ter
                         std::string& out, Repairs& repairs) {
   std::size_t end = in.find(terminator, i);
   end = end == std::string_view::npos ? in.size() : end + terminator.size();
+  std::size_t run = i;
   for (std::size_t k = i; k < end; ++k) {
     if (IsDroppedControl(static_cast<unsigned char>(in[k]))) {
       repairs.control = true;
-    } else {
-      out += in[k];
+      out.append(in.substr(run, k - run));
+      run = k + 1;
     }
   }
+  out.append(in.substr(run, end - run));
   return end;
 }
 
@@ -170,6 +172,11 @@ std::size_t DocumentStart(std::string_view body) {
 
 }  // namespace
 
+char32_t HtmlEntity(std::string_view name) {
+  const auto it = HtmlEntities().find(name);
+  return it == HtmlEntities().end() ? 0 : it->second;
+}
+
 std::string RepairXml(std::string_view body, std::vector<std::string>* notes) {
   Repairs repairs;
   const std::size_t start = DocumentStart(body);
@@ -178,24 +185,31 @@ std::string RepairXml(std::string_view body, std::vector<std::string>* notes) {
   const std::string_view in = body.substr(start);
   std::string out;
   out.reserve(in.size() + in.size() / 16);
+  std::size_t run = 0;  // start of the bytes kept as they are, not yet copied
   std::size_t i = 0;
   while (i < in.size()) {
     const char c = in[i];
-    if (c == '<' && in.compare(i, 9, "<![CDATA[") == 0) {
+    const bool cdata = c == '<' && in.compare(i, 9, "<![CDATA[") == 0;
+    const bool comment = c == '<' && !cdata && in.compare(i, 4, "<!--") == 0;
+    const bool control = IsDroppedControl(static_cast<unsigned char>(c));
+    if (!cdata && !comment && !control && c != '&') {
+      ++i;
+      continue;
+    }
+    out.append(in.substr(run, i - run));
+    if (cdata) {
       i = CopyThrough(in, i, "]]>", out, repairs);
-    } else if (c == '<' && in.compare(i, 4, "<!--") == 0) {
+    } else if (comment) {
       i = CopyThrough(in, i, "-->", out, repairs);
     } else if (c == '&') {
       i += RewriteReference(in, i, out, repairs);
     } else {
-      if (IsDroppedControl(static_cast<unsigned char>(c))) {
-        repairs.control = true;
-      } else {
-        out += c;
-      }
+      repairs.control = true;
       ++i;
     }
+    run = i;
   }
+  out.append(in.substr(run));
   if (notes != nullptr) {
     if (repairs.junk) notes->push_back("junk before the XML document");
     if (!repairs.first_entity.empty()) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "daemon/parse/internal.h"
@@ -69,6 +70,13 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_t* cp_o
 bool IsValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    // Eight ASCII bytes at a time: most of a feed is markup.
+    std::uint64_t word;
+    while (i + sizeof word <= s.size() &&
+           (std::memcpy(&word, s.data() + i, sizeof word), (word & 0x8080808080808080ULL) == 0)) {
+      i += sizeof word;
+    }
+    if (i >= s.size()) break;
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
@@ -120,6 +128,7 @@ std::string Utf8procMap(std::string_view in, int options) {
 // without any is already NFC, which spares utf8proc most real text (Greek
 // and Cyrillic letters arrive precomposed).
 bool MayChangeUnderNfc(char32_t cp) {
+  if (cp < 0x300) return false;
   static const std::vector<bool> table = [] {
     std::vector<bool> t(0x10000, false);
     for (char32_t c = 0x300; c < 0x10000; ++c) {
@@ -144,7 +153,6 @@ bool MayChangeUnderNfc(char32_t cp) {
     }
     return t;
   }();
-  if (cp < 0x300) return false;
   if (cp < 0x10000) return table[cp];
   const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
   return p->combining_class != 0 || p->comp_exclusion || p->decomp_seqindex != UINT16_MAX;
@@ -156,24 +164,28 @@ std::string CleanText(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   bool needs_nfc = false;
+  std::size_t run = 0;  // start of the bytes kept as they are, not yet copied
   std::size_t i = 0;
   while (i < in.size()) {
-    if (static_cast<unsigned char>(in[i]) >= 0x20 && static_cast<unsigned char>(in[i]) < 0x80) {
-      out += in[i++];  // the common case, ASCII text
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x20 && c < 0x80) {
+      ++i;  // the common case, ASCII text
       continue;
     }
     char32_t cp = 0;
     const std::size_t len = Utf8SequenceLength(in, i, &cp);
-    if (len == 0) {
-      out += kReplacementChar;
-      ++i;
+    const bool control = cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
+    if (len != 0 && !control && cp != 0xFFFE && cp != 0xFFFF) {
+      needs_nfc = needs_nfc || MayChangeUnderNfc(cp);
+      i += len;
       continue;
     }
-    const bool control = cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
-    if (!control && cp != 0xFFFE && cp != 0xFFFF) out.append(in.substr(i, len));
-    needs_nfc = needs_nfc || MayChangeUnderNfc(cp);
-    i += len;
+    out.append(in.substr(run, i - run));
+    if (len == 0) out += kReplacementChar;
+    i += len == 0 ? 1 : len;
+    run = i;
   }
+  out.append(in.substr(run));
   // NFC, so the same Greek title typed precomposed or decomposed is one
   // string for ids, dedup and matching.
   if (!needs_nfc) return out;
