@@ -16,6 +16,10 @@ namespace redwire::store {
 // and "κουβα bloqueo" fold the same. Invalid UTF-8 bytes become separators.
 std::string FoldText(std::string_view text);
 
+// FoldText computed over the whole text at once by utf8proc: the definition
+// FoldText's per-code-point path must agree with (and is tested against).
+std::string FoldTextWhole(std::string_view text);
+
 // The words of folded text.
 std::vector<std::string_view> Words(std::string_view folded);
 
@@ -27,8 +31,16 @@ std::vector<std::string_view> Words(std::string_view folded);
 std::uint64_t SimHash(std::string_view folded);
 inline constexpr int kMinFingerprintWords = 24;
 
-// Bits that differ between two fingerprints.
-int Distance(std::uint64_t a, std::uint64_t b);
+// Bits that differ between two fingerprints. Written out because without
+// -mpopcnt std::popcount is a library call, and the store compares a new
+// item with hundreds of fingerprints.
+inline int Distance(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t x = a ^ b;
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
 
 // Two texts are near-duplicates at this distance or less. Chosen by
 // tests/store_dedup_test.cc on republished statements and on different

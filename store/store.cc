@@ -512,10 +512,14 @@ Result<std::string> FtsQuery(std::string_view text) {
 // --- Near-duplicate candidates of the last kDedupWindow, in memory (writer
 // only). A fingerprint is cut into 8 bands of 8 bits: two fingerprints at most
 // kNearDuplicateDistance (< 8) bits apart agree on at least one whole band, so
-// looking in the 8 matching buckets finds every candidate.
+// looking in the 8 matching buckets finds every candidate. A bucket holds
+// about 1/256 of the window; one that holds far more is boilerplate (the same
+// text under many titles), and only its newest kMaxCandidates are compared,
+// so such a text cannot make ingest quadratic.
 
 constexpr UnixTime kDedupWindow = 14 * 24 * 3600;
 constexpr int kBands = 8;
+constexpr std::size_t kMaxCandidates = 1024;
 static_assert(kNearDuplicateDistance < kBands, "band lookup would miss near-duplicates");
 
 class NearIndex {
@@ -529,9 +533,26 @@ class NearIndex {
   };
 
   void Add(const Entry& e) {
-    const std::uint64_t seq = base_ + entries_.size();
+    const std::uint64_t seq = End();
     entries_.push_back(e);
-    for (int b = 0; b < kBands; ++b) buckets_[Bucket(e.simhash, b)].push_back(seq);
+    for (int b = 0; b < kBands; ++b) buckets_[Bucket(e.simhash, b)].push_back({e.simhash, seq});
+  }
+
+  // The position of the next Add, for Truncate.
+  std::uint64_t End() const { return base_ + entries_.size(); }
+
+  // Forgets every entry added at or after `end` (a rolled-back batch: its row
+  // ids will be handed out again).
+  void Truncate(std::uint64_t end) {
+    while (End() > end) {
+      const std::uint64_t last = End() - 1;
+      const Entry& e = entries_.back();
+      for (int b = 0; b < kBands; ++b) {
+        auto& bucket = buckets_[Bucket(e.simhash, b)];
+        if (!bucket.empty() && bucket.back().seq == last) bucket.pop_back();
+      }
+      entries_.pop_back();
+    }
   }
 
   // Forgets entries first seen before `cutoff`; entries arrive in first-seen
@@ -543,10 +564,7 @@ class NearIndex {
       stale_ += kBands;
     }
     if (stale_ > 4096 && stale_ > entries_.size() * kBands) {
-      for (auto& bucket : buckets_) {
-        bucket.erase(bucket.begin(),
-                     std::lower_bound(bucket.begin(), bucket.end(), base_));
-      }
+      for (auto& bucket : buckets_) bucket.erase(bucket.begin(), Live(bucket));
       stale_ = 0;
     }
   }
@@ -559,15 +577,18 @@ class NearIndex {
     UnixTime best_published = 0;
     for (int b = 0; b < kBands; ++b) {
       const auto& bucket = buckets_[Bucket(simhash, b)];
-      for (auto it = std::lower_bound(bucket.begin(), bucket.end(), base_); it != bucket.end();
-           ++it) {
-        const Entry& e = entries_[static_cast<std::size_t>(*it - base_)];
+      const auto oldest = Live(bucket);
+      std::size_t compared = 0;
+      for (auto it = bucket.end(); it != oldest && compared < kMaxCandidates; ++compared) {
+        --it;
+        const int d = Distance(it->simhash, simhash);
+        if (d > best_distance) continue;
+        const Entry& e = entries_[static_cast<std::size_t>(it->seq - base_)];
         if (e.source == source) continue;
         if (std::max(e.published, published) - std::min(e.published, published) > kDedupWindow) {
           continue;
         }
-        const int d = Distance(e.simhash, simhash);
-        if (d < best_distance || (d == best_distance && best && e.published < best_published)) {
+        if (d < best_distance || (best && e.published < best_published)) {
           best = e.row_id;
           best_distance = d;
           best_published = e.published;
@@ -578,14 +599,28 @@ class NearIndex {
   }
 
  private:
+  // The fingerprint is kept beside its entry's position so that a scan reads
+  // the bucket alone until a candidate is close enough.
+  struct Slot {
+    std::uint64_t simhash;
+    std::uint64_t seq;
+  };
+  using Slots = std::vector<Slot>;
+
   static std::size_t Bucket(std::uint64_t simhash, int band) {
     return static_cast<std::size_t>(band) * 256 + ((simhash >> (8 * band)) & 0xff);
+  }
+
+  // The first slot of `bucket` whose entry has not expired.
+  Slots::const_iterator Live(const Slots& bucket) const {
+    return std::partition_point(bucket.begin(), bucket.end(),
+                                [this](const Slot& s) { return s.seq < base_; });
   }
 
   std::deque<Entry> entries_;
   std::uint64_t base_ = 0;  // sequence number of entries_.front()
   std::size_t stale_ = 0;   // bucket slots pointing before base_
-  std::array<std::vector<std::uint64_t>, kBands * 256> buckets_;
+  std::array<Slots, kBands * 256> buckets_;
 };
 
 std::uint64_t SourceKey(std::string_view source_id) {
@@ -783,8 +818,43 @@ struct Store::Impl {
     for (auto it = recent.rbegin(); it != recent.rend(); ++it) near_.Add(*it);
   }
 
+  // Upsert's statements, prepared on its first call and kept: preparing them
+  // costs as much as writing a small feed.
+  struct Writer {
+    explicit Writer(SQLite::Database& db)
+        : select(db, kSelectExisting),
+          insert(db, kInsertItem),
+          update(db, kUpdateItem),
+          fts_insert(db, "INSERT INTO item_fts (rowid, title, body) VALUES (?1, ?2, ?3)"),
+          fts_update(db, "UPDATE item_fts SET title = ?2, body = ?3 WHERE rowid = ?1"),
+          same_link(db,
+                    "SELECT row_id, cluster_id FROM item WHERE canonical_link = ?1 "
+                    "AND canonical_link != '' AND source_id != ?2 "
+                    "ORDER BY published, row_id LIMIT 1"),
+          cluster_of(db, "SELECT cluster_id FROM item WHERE row_id = ?1"),
+          found_cluster(db, "UPDATE item SET cluster_id = row_id WHERE row_id = ?1"),
+          clear_topics(db, "DELETE FROM item_topic WHERE row_id = ?1"),
+          add_topic(db,
+                    "INSERT OR IGNORE INTO item_topic (row_id, topic_id, published) "
+                    "VALUES (?1, ?2, ?3)") {}
+
+    // After a failure, so that no statement holds on to the aborted
+    // transaction.
+    void ResetAll() noexcept {
+      for (SQLite::Statement* st : {&select, &insert, &update, &fts_insert, &fts_update,
+                                    &same_link, &cluster_of, &found_cluster, &clear_topics,
+                                    &add_topic}) {
+        st->tryReset();
+      }
+    }
+
+    SQLite::Statement select, insert, update, fts_insert, fts_update, same_link, cluster_of,
+        found_cluster, clear_topics, add_topic;
+  };
+
   std::string path_;
   SQLite::Database db_;
+  std::optional<Writer> writer_;  // declared after db_: finalised before it closes
   NearIndex near_;
   std::string prune_cursor_;  // the source Prune visits next
 };
@@ -856,151 +926,165 @@ Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& path) {
 
 Result<UpsertStats> Store::Upsert(const std::vector<Item>& items,
                                   const std::vector<std::vector<std::string>>& topics) {
-  if (items.size() != topics.size()) {
-    return Error{
-        fmt::format("store: upsert: {} items but {} topic lists", items.size(), topics.size())};
+  const UpsertBatch batch{items, topics};
+  auto stats = UpsertMany(std::span<const UpsertBatch>(&batch, 1));
+  if (!stats.ok()) return stats.error();
+  return stats.value().front();
+}
+
+Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> batches) {
+  std::vector<UpsertStats> out(batches.size());
+  const Item* current = nullptr;
+  for (const UpsertBatch& batch : batches) {
+    if (batch.items.size() != batch.topics.size()) {
+      return Error{fmt::format("store: upsert: {} items but {} topic lists", batch.items.size(),
+                               batch.topics.size())};
+    }
+    if (!current && !batch.items.empty()) current = &batch.items.front();
   }
-  UpsertStats stats;
-  if (items.empty()) return stats;
+  if (!current) return out;
 
   SQLite::Database& db = impl_->db_;
-  const Item* current = &items.front();
   const UnixTime now = Now();
-  // Fingerprints join the in-memory index only once their rows are committed.
-  std::vector<NearIndex::Entry> fresh;
+  // Fingerprints join the in-memory index as their rows are written, so a
+  // copy later in the same batch finds them; a rollback takes them out again.
+  NearIndex& near = impl_->near_;
+  const std::uint64_t near_end = near.End();
   try {
+    if (!impl_->writer_) impl_->writer_.emplace(db);
+    Impl::Writer& w = *impl_->writer_;
+    SQLite::Statement& select = w.select;
+    SQLite::Statement& insert = w.insert;
+    SQLite::Statement& update = w.update;
+    SQLite::Statement& fts_insert = w.fts_insert;
+    SQLite::Statement& fts_update = w.fts_update;
+    SQLite::Statement& same_link = w.same_link;
+    SQLite::Statement& cluster_of = w.cluster_of;
+    SQLite::Statement& found_cluster = w.found_cluster;
+    SQLite::Statement& clear_topics = w.clear_topics;
+    SQLite::Statement& add_topic = w.add_topic;
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement select(db, kSelectExisting);
-    SQLite::Statement insert(db, kInsertItem);
-    SQLite::Statement update(db, kUpdateItem);
-    SQLite::Statement fts_insert(db,
-                                 "INSERT INTO item_fts (rowid, title, body) VALUES (?1, ?2, ?3)");
-    SQLite::Statement fts_update(db, "UPDATE item_fts SET title = ?2, body = ?3 WHERE rowid = ?1");
-    SQLite::Statement same_link(db,
-                                "SELECT row_id, cluster_id FROM item WHERE canonical_link = ?1 "
-                                "AND canonical_link != '' AND source_id != ?2 "
-                                "ORDER BY published, row_id LIMIT 1");
-    SQLite::Statement cluster_of(db, "SELECT cluster_id FROM item WHERE row_id = ?1");
-    SQLite::Statement found_cluster(db, "UPDATE item SET cluster_id = row_id WHERE row_id = ?1");
-    SQLite::Statement clear_topics(db, "DELETE FROM item_topic WHERE row_id = ?1");
-    SQLite::Statement add_topic(db,
-                                "INSERT OR IGNORE INTO item_topic (row_id, topic_id, published) "
-                                "VALUES (?1, ?2, ?3)");
 
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const Item& item = items[i];
-      current = &item;
-      const std::int64_t hash = ContentHash(item);
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      const std::span<const Item> items = batches[b].items;
+      const std::span<const std::vector<std::string>> topics = batches[b].topics;
+      UpsertStats& stats = out[b];
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const Item& item = items[i];
+        current = &item;
+        const std::int64_t hash = ContentHash(item);
 
-      select.bind(1, item.source_id);
-      select.bind(2, item.id);
-      std::int64_t row_id = 0;
-      UnixTime published = item.published;
-      bool date_is_first_seen = item.date_is_first_seen;
-      if (select.executeStep()) {
-        row_id = select.getColumn(0).getInt64();
-        if (select.getColumn(1).getInt64() == hash) {
+        select.bind(1, item.source_id);
+        select.bind(2, item.id);
+        std::int64_t row_id = 0;
+        UnixTime published = item.published;
+        bool date_is_first_seen = item.date_is_first_seen;
+        if (select.executeStep()) {
+          row_id = select.getColumn(0).getInt64();
+          if (select.getColumn(1).getInt64() == hash) {
+            select.reset();
+            ++stats.unchanged;
+            continue;
+          }
+          // An undated item keeps the date it was first seen with; only a real
+          // date from the feed may move it.
+          if (item.date_is_first_seen) {
+            published = select.getColumn(2).getInt64();
+            date_is_first_seen = select.getColumn(3).getInt() != 0;
+          }
           select.reset();
-          ++stats.unchanged;
-          continue;
-        }
-        // An undated item keeps the date it was first seen with; only a real
-        // date from the feed may move it.
-        if (item.date_is_first_seen) {
-          published = select.getColumn(2).getInt64();
-          date_is_first_seen = select.getColumn(3).getInt() != 0;
-        }
-        select.reset();
-        const Folded folded = FoldItem(item);
-        BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash,
-                 folded.simhash);
-        update.exec();
-        update.reset();
-        fts_update.bind(1, row_id);
-        fts_update.bind(2, folded.title);
-        fts_update.bind(3, folded.body);
-        fts_update.exec();
-        fts_update.reset();
-        ++stats.updated;
-        spdlog::debug("store: upsert {}: item {} changed", item.source_id, item.id);
-        clear_topics.bind(1, row_id);
-        clear_topics.exec();
-        clear_topics.reset();
-        if (folded.simhash) {
-          fresh.push_back({row_id, SourceKey(item.source_id), published, now, folded.simhash});
-        }
-      } else {
-        select.reset();
-        const Folded folded = FoldItem(item);
-        const std::uint64_t source_key = SourceKey(item.source_id);
-
-        // The row this item duplicates: same canonical link, else the
-        // closest near-duplicate text.
-        std::int64_t twin = 0;
-        std::int64_t cluster = 0;
-        if (!item.canonical_link.empty()) {
-          same_link.bind(1, item.canonical_link);
-          same_link.bind(2, item.source_id);
-          if (same_link.executeStep()) {
-            twin = same_link.getColumn(0).getInt64();
-            cluster = same_link.getColumn(1).getInt64();
+          const Folded folded = FoldItem(item);
+          BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash,
+                   folded.simhash);
+          update.exec();
+          update.reset();
+          fts_update.bind(1, row_id);
+          fts_update.bind(2, folded.title);
+          fts_update.bind(3, folded.body);
+          fts_update.exec();
+          fts_update.reset();
+          ++stats.updated;
+          spdlog::debug("store: upsert {}: item {} changed", item.source_id, item.id);
+          clear_topics.bind(1, row_id);
+          clear_topics.exec();
+          clear_topics.reset();
+          if (folded.simhash) {
+            near.Add({row_id, SourceKey(item.source_id), published, now, folded.simhash});
           }
-          same_link.reset();
-        }
-        if (!twin && folded.simhash) {
-          twin = impl_->near_.Find(folded.simhash, source_key, published);
-          if (twin) {
-            cluster_of.bind(1, twin);
-            if (cluster_of.executeStep()) {
-              cluster = cluster_of.getColumn(0).getInt64();
-            } else {
-              twin = 0;  // pruned since it was fingerprinted
+        } else {
+          select.reset();
+          const Folded folded = FoldItem(item);
+          const std::uint64_t source_key = SourceKey(item.source_id);
+
+          // The row this item duplicates: same canonical link, else the
+          // closest near-duplicate text.
+          std::int64_t twin = 0;
+          std::int64_t cluster = 0;
+          if (!item.canonical_link.empty()) {
+            same_link.bind(1, item.canonical_link);
+            same_link.bind(2, item.source_id);
+            if (same_link.executeStep()) {
+              twin = same_link.getColumn(0).getInt64();
+              cluster = same_link.getColumn(1).getInt64();
             }
-            cluster_of.reset();
+            same_link.reset();
           }
-        }
-        if (twin && !cluster) {
-          found_cluster.bind(1, twin);
-          found_cluster.exec();
-          found_cluster.reset();
-          cluster = twin;
+          if (!twin && folded.simhash) {
+            twin = near.Find(folded.simhash, source_key, published);
+            if (twin) {
+              cluster_of.bind(1, twin);
+              if (cluster_of.executeStep()) {
+                cluster = cluster_of.getColumn(0).getInt64();
+              } else {
+                twin = 0;  // pruned since it was fingerprinted
+              }
+              cluster_of.reset();
+            }
+          }
+          if (twin && !cluster) {
+            found_cluster.bind(1, twin);
+            found_cluster.exec();
+            found_cluster.reset();
+            cluster = twin;
+          }
+
+          BindItem(insert, item, published, item.updated, date_is_first_seen, hash, folded.simhash);
+          insert.bind(20, now);
+          insert.bind(21, cluster);
+          insert.exec();
+          insert.reset();
+          row_id = db.getLastInsertRowid();
+          fts_insert.bind(1, row_id);
+          fts_insert.bind(2, folded.title);
+          fts_insert.bind(3, folded.body);
+          fts_insert.exec();
+          fts_insert.reset();
+          ++stats.inserted;
+          if (cluster) {
+            ++stats.clustered;
+            spdlog::debug("store: upsert {}: item {} duplicates row {}", item.source_id, item.id,
+                          twin);
+          }
+          if (folded.simhash) near.Add({row_id, source_key, published, now, folded.simhash});
         }
 
-        BindItem(insert, item, published, item.updated, date_is_first_seen, hash, folded.simhash);
-        insert.bind(20, now);
-        insert.bind(21, cluster);
-        insert.exec();
-        insert.reset();
-        row_id = db.getLastInsertRowid();
-        fts_insert.bind(1, row_id);
-        fts_insert.bind(2, folded.title);
-        fts_insert.bind(3, folded.body);
-        fts_insert.exec();
-        fts_insert.reset();
-        ++stats.inserted;
-        if (cluster) {
-          ++stats.clustered;
-          spdlog::debug("store: upsert {}: item {} duplicates row {}", item.source_id, item.id,
-                        twin);
+        for (const std::string& topic : topics[i]) {
+          add_topic.bind(1, row_id);
+          add_topic.bind(2, topic);
+          add_topic.bind(3, published);
+          add_topic.exec();
+          add_topic.reset();
         }
-        if (folded.simhash) fresh.push_back({row_id, source_key, published, now, folded.simhash});
-      }
-
-      for (const std::string& topic : topics[i]) {
-        add_topic.bind(1, row_id);
-        add_topic.bind(2, topic);
-        add_topic.bind(3, published);
-        add_topic.exec();
-        add_topic.reset();
       }
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
+    if (impl_->writer_) impl_->writer_->ResetAll();
+    near.Truncate(near_end);
     return Error{fmt::format("store: upsert {}: {}", current->source_id, e.what())};
   }
-  impl_->near_.Expire(now - kDedupWindow);
-  for (const auto& e : fresh) impl_->near_.Add(e);
-  return stats;
+  near.Expire(now - kDedupWindow);
+  return out;
 }
 
 Result<std::vector<StoredItem>> Store::Items(const Query& query) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,12 @@ struct UpsertStats {
   int clustered = 0;  // inserted items found to duplicate another source's item
 };
 
+// One feed's items and the topic ids of each (same length), for UpsertMany.
+struct UpsertBatch {
+  std::span<const Item> items;
+  std::span<const std::vector<std::string>> topics;
+};
+
 struct Query {
   std::optional<std::string> topic;
   std::optional<std::string> source;
@@ -113,6 +120,10 @@ class Store {
   // nothing is written.
   Result<UpsertStats> Upsert(const std::vector<Item>& items,
                              const std::vector<std::vector<std::string>>& topics);
+  // Upsert of several batches in one transaction: one commit, and one search
+  // index segment, for all of them, which costs much less than one per
+  // batch. Returns each batch's stats, in order. On error nothing is written.
+  Result<std::vector<UpsertStats>> UpsertMany(std::span<const UpsertBatch> batches);
 
   // A new item joins the cluster of an item from another source with the same
   // canonical link, or else with a near-duplicate title and text (SimHash,

@@ -20,6 +20,7 @@ using redwire::Item;
 using redwire::UnixTime;
 using redwire::store::Distance;
 using redwire::store::FoldText;
+using redwire::store::FoldTextWhole;
 using redwire::store::kNearDuplicateDistance;
 using redwire::store::Query;
 using redwire::store::SimHash;
@@ -117,6 +118,49 @@ TEST_CASE("folding removes case, accents, punctuation and whitespace differences
   // A bad byte costs a word boundary, not the text.
   CHECK(FoldText("Cuba\xff" "blockade") == "cuba blockade");
   CHECK(FoldText("").empty());
+}
+
+TEST_CASE("folding one code point at a time agrees with folding the whole text", "[store][dedup]") {
+  auto utf8 = [](char32_t c) {
+    std::string out;
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return out;
+  };
+  // Every code point of the Basic Multilingual Plane inside a word, after a
+  // letter it could combine with, and doubled.
+  std::size_t differing = 0;
+  for (char32_t c = 1; c < 0x10000; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    for (const std::string& text : {"a" + utf8(c) + "b", "Ε" + utf8(c) + " x", utf8(c) + utf8(c)}) {
+      if (FoldText(text) != FoldTextWhole(text) && ++differing <= 5) {
+        CHECK(FoldText(text) == FoldTextWhole(text));
+      }
+    }
+  }
+  CHECK(differing == 0);
+  // Whole fixture documents: many scripts, legacy encodings, invalid UTF-8.
+  std::size_t documents = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(REDWIRE_FIXTURES)) {
+    if (!entry.is_regular_file() || entry.file_size() > 2'000'000) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    INFO(entry.path());
+    CHECK(FoldText(bytes.str()) == FoldTextWhole(bytes.str()));
+    ++documents;
+  }
+  CHECK(documents > 100);
+  // Conjoining jamo compose with each other: such a text is folded whole.
+  CHECK(FoldText("\u1100\u1161") == "\uAC00");
 }
 
 TEST_CASE("the near-duplicate threshold separates republications from other statements",
@@ -291,4 +335,53 @@ TEST_CASE("an edited statement updates in place and stays in its cluster", "[sto
   REQUIRE(again.ok());
   CHECK(again->unchanged == 1);
   CHECK(Merged(*store, "nato").size() == 1);
+}
+
+TEST_CASE("copies from two sources in one batch form one cluster", "[store][dedup]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  // A planet-style batch may carry the original and the aggregator's copy
+  // together; neither is committed when the other is looked up.
+  auto stats = store->Upsert(
+      {FromText("kke-en", "k1", Load("kke-cuba.txt"), kJan1, "https://inter.kke.gr/en/articles/65th/"),
+       FromText("solidnet", "s1", Load("solidnet-kke-cuba.txt"), kJan1 + kDay,
+                "http://www.solidnet.org/article/CP-of-Greece-65th-anniversary/"),
+       FromText("pcp", "p1", Load("pcp-cuba.txt"), kJan1 + 3600, "https://www.pcp.pt/en/blockade-cuba")},
+      {{}, {}, {}});
+  REQUIRE(stats.ok());
+  CHECK(stats->inserted == 3);
+  CHECK(stats->clustered == 1);
+  auto merged = Merged(*store);
+  REQUIRE(merged.size() == 2);
+  const StoredItem& statement = merged[0].item.source_id == "kke-en" ? merged[0] : merged[1];
+  CHECK(statement.item.id == "k1");
+  REQUIRE(statement.via.size() == 1);
+  CHECK(statement.via[0].source_id == "solidnet");
+}
+
+TEST_CASE("a rolled-back batch leaves no fingerprint behind", "[store][dedup]") {
+  TempDir dir;
+  const std::string path = dir.File("rw.db");
+  auto store = OpenOrFail(path);
+  {
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(
+        "CREATE TRIGGER poison BEFORE INSERT ON item WHEN NEW.title = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'poisoned item'); END");
+  }
+  Item poison = FromText("kke-en", "bad", Text{"poison", "x"}, kJan1, "https://inter.kke.gr/en/bad");
+  auto failed = store->Upsert(
+      {FromText("kke-en", "k1", Load("kke-cuba.txt"), kJan1, "https://inter.kke.gr/en/articles/65th/"), poison},
+      {{}, {}});
+  REQUIRE_FALSE(failed.ok());
+  // SQLite hands the rolled-back row id to the next insert: an unrelated
+  // statement now holds it, and the KKE statement's copy must not join it.
+  REQUIRE(store->Upsert({FromText("pcp", "p1", Load("pcp-cuba.txt"), kJan1, "https://www.pcp.pt/en/b")}, {{}})
+              .ok());
+  auto copy = store->Upsert({FromText("solidnet", "s1", Load("solidnet-kke-cuba.txt"), kJan1 + kDay,
+                                      "http://www.solidnet.org/article/kke-65th/")},
+                            {{}});
+  REQUIRE(copy.ok());
+  CHECK(copy->clustered == 0);
+  CHECK(Merged(*store).size() == 2);
 }

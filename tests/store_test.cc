@@ -414,6 +414,65 @@ TEST_CASE("a failed upsert writes nothing", "[store]") {
   CHECK(items[0].topics == std::vector<std::string>{"t"});
 }
 
+TEST_CASE("several feeds upserted in one transaction keep their own stats", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("rw.db");
+  auto store = OpenOrFail(path);
+  Item known = MakeItem("kke-en", "known", 100);
+  REQUIRE(store->Upsert({known}, {{"t"}}).ok());
+
+  Item edited = known;
+  edited.title = "An edited title";
+  const std::vector<Item> kke = {edited, MakeItem("kke-en", "new", 200)};
+  const std::vector<std::vector<std::string>> kke_topics = {{"t"}, {"t"}};
+  const std::vector<Item> pcp = {MakeItem("pcp", "a", 300), MakeItem("pcp", "b", 400)};
+  const std::vector<std::vector<std::string>> pcp_topics = {{}, {"u"}};
+  const std::vector<Item> none;
+  const std::vector<std::vector<std::string>> no_topics;
+  const std::vector<redwire::store::UpsertBatch> batches = {
+      {kke, kke_topics}, {none, no_topics}, {pcp, pcp_topics}};
+  auto stats = store->UpsertMany(batches);
+  REQUIRE(stats.ok());
+  REQUIRE(stats->size() == 3);
+  CHECK((*stats)[0].inserted == 1);
+  CHECK((*stats)[0].updated == 1);
+  CHECK((*stats)[1].inserted + (*stats)[1].updated + (*stats)[1].unchanged == 0);
+  CHECK((*stats)[2].inserted == 2);
+  CHECK(store->CountItems().value() == 4);
+  Query topic;
+  topic.topic = "u";
+  auto in_u = QueryOrFail(*store, topic);
+  REQUIRE(in_u.size() == 1);
+  CHECK(in_u[0].item.id == "b");
+
+  SECTION("one bad batch writes none of them") {
+    {
+      SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+      raw.exec(
+          "CREATE TRIGGER poison BEFORE INSERT ON item WHEN NEW.title = 'poison' "
+          "BEGIN SELECT RAISE(ABORT, 'poisoned item'); END");
+    }
+    Item poison = MakeItem("solidnet", "bad", 500);
+    poison.title = "poison";
+    const std::vector<Item> good = {MakeItem("kke-en", "newer", 600)};
+    const std::vector<Item> bad = {poison};
+    const std::vector<std::vector<std::string>> one = {{}};
+    const std::vector<redwire::store::UpsertBatch> mixed = {{good, one}, {bad, one}};
+    auto failed = store->UpsertMany(mixed);
+    REQUIRE_FALSE(failed.ok());
+    CHECK_THAT(failed.error().message, Catch::StartsWith("store: upsert solidnet: "));
+    CHECK(store->CountItems().value() == 4);
+  }
+  SECTION("a batch whose lists differ in length is refused before anything is written") {
+    const std::vector<Item> more = {MakeItem("kke-en", "x", 700)};
+    const std::vector<redwire::store::UpsertBatch> uneven = {{more, no_topics}};
+    auto refused = store->UpsertMany(uneven);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message, Catch::Contains("1 items but 0 topic lists"));
+    CHECK(store->CountItems().value() == 4);
+  }
+}
+
 TEST_CASE("a writer waits for another connection's write lock", "[store]") {
   TempDir dir;
   const std::string path = dir.File("rw.db");
