@@ -264,6 +264,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void Accept();
   void Close();
   Response Dispatch(const Request& request);
+  // At the connection cap: closes the connection that has waited longest
+  // for a request, so a new client is served rather than refused. False
+  // when every connection is writing a response.
+  bool EvictLongestWaiting();
 
   asio::io_context& io;
   Handler handler;
@@ -293,6 +297,12 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     Arm(limits_.request_timeout);
     Next();
   }
+
+  // Since when the connection has been waiting for a request: opened, or
+  // its last response written. A slowloris client that never completes a
+  // request keeps its connect time; trickled bytes do not refresh it.
+  steady_clock::time_point waiting_since() const { return waiting_since_; }
+  bool writing() const { return writing_; }
 
   // Idempotent; cancels every pending operation on this connection.
   void Close() {
@@ -443,8 +453,11 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     spdlog::debug("http: {} {} {} {} {} bytes", peer_, request.method, request.target, status, body_.size());
 
     Arm(limits_.write_timeout);
+    writing_ = true;
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
     asio::async_write(socket_, buffers, [self = shared_from_this(), close](const std::error_code& ec, std::size_t) {
+      self->writing_ = false;
+      self->waiting_since_ = steady_clock::now();
       if (self->closed_) return;
       if (ec) {
         spdlog::debug("http: {}: write failed: {}", self->peer_, ec.message());
@@ -483,6 +496,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   // idle one. A new connection counts as one: it was opened to send.
   bool receiving_ = true;
   bool closed_ = false;
+  bool writing_ = false;  // a response is being sent
+  steady_clock::time_point waiting_since_ = steady_clock::now();
   std::array<char, kReadChunk> chunk_;
   std::string head_;          // the response being written
   std::string body_;
@@ -501,21 +516,38 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    if (self->connections.size() >= self->limits.max_connections) {
-      if (!self->at_capacity) {
-        spdlog::warn("http: {} connections open, refusing new ones", self->connections.size());
-        self->at_capacity = true;
-      }
+    // Refusing at the cap would let a client that opens max_connections
+    // idle sockets (slowloris) lock everyone out until its request
+    // timeouts run; closing the longest-waiting connection instead keeps
+    // the server reachable, as a real client sends its request at once.
+    const bool full = self->connections.size() >= self->limits.max_connections;
+    if (!full) self->at_capacity = false;
+    if (full && !self->EvictLongestWaiting()) {
       std::error_code ignored;
       socket.close(ignored);
     } else {
-      self->at_capacity = false;
       auto connection = std::make_shared<Connection>(std::move(socket), self);
       self->connections.insert(connection);
       connection->Start();
     }
     self->Accept();
   });
+}
+
+bool Server::Impl::EvictLongestWaiting() {
+  if (!at_capacity) {
+    spdlog::warn("http: {} connections open: closing those waiting longest for a request to admit new ones "
+                 "(new ones are refused while all are sending)", connections.size());
+    at_capacity = true;
+  }
+  std::shared_ptr<Connection> victim;
+  for (const auto& c : connections) {
+    if (c->writing()) continue;
+    if (!victim || c->waiting_since() < victim->waiting_since()) victim = c;
+  }
+  if (!victim) return false;
+  victim->Close();
+  return true;
 }
 
 void Server::Impl::Close() {

@@ -37,6 +37,9 @@ struct Response {
 
 struct Limits {
   std::size_t max_request_bytes = 16 * 1024;  // request line + headers
+  // At the cap, a new connection closes the one waiting longest for a
+  // request (idle, or trickling a head); it is refused only while every
+  // connection is sending a response.
   std::size_t max_connections = 256;
   std::chrono::seconds request_timeout{10};   // to receive a whole request
   std::chrono::seconds idle_timeout{30};      // keep-alive wait between requests
