@@ -1,8 +1,6 @@
 // The HTML page of a feed, for people reading in a browser. Plain text only
 // (titles and summaries' text, escaped), so nothing from a source can run or
 // restyle the page; a small inline stylesheet and no scripts.
-#include <algorithm>
-#include <cctype>
 #include <string>
 
 #include "daemon/publish/internal.h"
@@ -21,12 +19,6 @@ constexpr const char* kPageCss =
     "a{color:#8a0000}.meta{font-family:system-ui,sans-serif;font-size:.85rem;color:#666}"
     "nav{font-family:system-ui,sans-serif;margin:1.5rem 0;display:flex;gap:1.5rem}"
     ".subscribe a{margin-right:1rem}";
-
-bool IsWebUrl(const std::string& url) {
-  std::string head = url.substr(0, 8);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-  return head.rfind("http://", 0) == 0 || head.rfind("https://", 0) == 0;
-}
 
 std::string Link(const std::string& url, const std::string& text) {
   if (!IsWebUrl(url)) return HtmlText(text);

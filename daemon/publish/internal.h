@@ -21,5 +21,10 @@ UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback);
 std::string HtmlText(const std::string& s);
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string PathSegment(const std::string& s);
+// Whether `url` is an http:// or https:// URL (scheme in any case): the only
+// links a published feed or page carries. The parsers store nothing else,
+// but a javascript: or data: URL reaching the store by any other way would
+// be live in every reader, so the writers check again.
+bool IsWebUrl(const std::string& url);
 
 }  // namespace redwire::publish

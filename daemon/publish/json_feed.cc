@@ -87,7 +87,7 @@ std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, 
   const Item& item = stored.item;
   Object o;
   o.String("id", EntryIdOf(stored));
-  o.StringIfAny("url", item.link);
+  if (IsWebUrl(item.link)) o.String("url", item.link);
   o.String("title", item.title);
   // One of content_html / content_text must be present (spec, "items").
   if (!item.content.empty()) {
@@ -112,7 +112,7 @@ std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, 
   if (IsLanguageTag(item.language)) o.String("language", item.language);
   std::vector<std::string> attachments;
   for (const Enclosure& enclosure : item.enclosures) {
-    if (enclosure.url.empty()) continue;
+    if (!IsWebUrl(enclosure.url)) continue;
     Object a;
     a.String("url", enclosure.url);
     a.String("mime_type", !enclosure.type.empty() ? enclosure.type : "application/octet-stream");
@@ -125,7 +125,7 @@ std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, 
   origin.String("id", !source.id.empty() ? source.id : item.source_id);
   origin.StringIfAny("title", source.title);
   origin.StringIfAny("feed_url", source.feed_url);
-  origin.StringIfAny("home_page_url", source.site_link);
+  if (IsWebUrl(source.site_link)) origin.String("home_page_url", source.site_link);
   o.Raw("_redwire_source", origin.Close());
   return o.Close();
 }

@@ -157,7 +157,7 @@ void AddSource(pugi::xml_node entry, const SourceInfo& source, const std::string
   AddText(node, "id", !source.feed_url.empty() ? source.feed_url : "urn:redwire:source:" + PercentEncode(id));
   AddText(node, "title", !source.title.empty() ? source.title : id);
   if (!source.feed_url.empty()) AddLink(node, "self", source.feed_url);
-  if (!source.site_link.empty()) AddLink(node, "alternate", source.site_link, "text/html");
+  if (IsWebUrl(source.site_link)) AddLink(node, "alternate", source.site_link, "text/html");
   // The source's own feed updated time is not kept; the entry's is a lower
   // bound for it.
   AddText(node, "updated", Rfc3339(updated));
@@ -167,13 +167,14 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
               UnixTime fallback_time) {
   const Item& item = stored.item;
   const UnixTime updated = EntryUpdated(stored, fallback_time);
+  const std::string link = IsWebUrl(item.link) ? item.link : std::string();
   pugi::xml_node entry = feed.append_child("entry");
   if (IsLanguageTag(item.language)) AddAttr(entry, "xml:lang", item.language);
   AddText(entry, "id", EntryId(stored));
   pugi::xml_node title = entry.append_child("title");
   title.append_attribute("type").set_value("text");
   title.text().set(XmlSafe(item.title).c_str());
-  if (!item.link.empty()) AddLink(entry, "alternate", item.link, "text/html");
+  if (!link.empty()) AddLink(entry, "alternate", link, "text/html");
   if (item.published != 0) AddText(entry, "published", Rfc3339(item.published));
   AddText(entry, "updated", Rfc3339(updated));
 
@@ -183,7 +184,7 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
   entry.append_child("author").append_child("name").text().set(XmlSafe(author).c_str());
 
   // An entry without an alternate link must carry atom:content (4.1.2).
-  const bool content_required = item.link.empty() && item.content.empty();
+  const bool content_required = link.empty() && item.content.empty();
   if (!item.summary.empty() && !content_required) {
     pugi::xml_node summary = entry.append_child("summary");
     summary.append_attribute("type").set_value("html");
@@ -199,20 +200,20 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
     AddAttr(entry.append_child("category"), "term", category);
   }
   for (const Enclosure& enclosure : item.enclosures) {
-    if (enclosure.url.empty()) continue;
-    pugi::xml_node link = entry.append_child("link");
-    link.append_attribute("rel").set_value("enclosure");
-    AddAttr(link, "href", enclosure.url);
-    if (!enclosure.type.empty()) AddAttr(link, "type", enclosure.type);
-    if (enclosure.length > 0) link.append_attribute("length").set_value(static_cast<long long>(enclosure.length));
+    if (!IsWebUrl(enclosure.url)) continue;
+    pugi::xml_node node = entry.append_child("link");
+    node.append_attribute("rel").set_value("enclosure");
+    AddAttr(node, "href", enclosure.url);
+    if (!enclosure.type.empty()) AddAttr(node, "type", enclosure.type);
+    if (enclosure.length > 0) node.append_attribute("length").set_value(static_cast<long long>(enclosure.length));
   }
   // Other sources that carried the same story (store dedup clusters).
   for (const store::Via& via : stored.via) {
-    if (via.link.empty()) continue;
-    pugi::xml_node link = entry.append_child("link");
-    link.append_attribute("rel").set_value("via");
-    AddAttr(link, "href", via.link);
-    AddAttr(link, "title", via.source_id);
+    if (!IsWebUrl(via.link)) continue;
+    pugi::xml_node node = entry.append_child("link");
+    node.append_attribute("rel").set_value("via");
+    AddAttr(node, "href", via.link);
+    AddAttr(node, "title", via.source_id);
   }
   AddSource(entry, source, item.source_id, updated);
 }
@@ -239,17 +240,6 @@ std::string Html(const std::string& s) {
     }
   }
   return out;
-}
-
-bool IsWebUrl(const std::string& url) {
-  const auto starts = [&](const char* prefix) {
-    const std::string p(prefix);
-    if (url.size() < p.size()) return false;
-    return std::equal(p.begin(), p.end(), url.begin(), [](char a, char b) {
-      return a == std::tolower(static_cast<unsigned char>(b));
-    });
-  };
-  return starts("http://") || starts("https://");
 }
 
 std::string Age(UnixTime t, UnixTime now) {
@@ -370,6 +360,17 @@ UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback) {
 }
 std::string HtmlText(const std::string& s) { return Html(s); }
 std::string PathSegment(const std::string& s) { return PercentEncode(s); }
+
+bool IsWebUrl(const std::string& url) {
+  const auto starts = [&](const char* prefix) {
+    const std::string p(prefix);
+    if (url.size() < p.size()) return false;
+    return std::equal(p.begin(), p.end(), url.begin(), [](char a, char b) {
+      return a == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  return starts("http://") || starts("https://");
+}
 
 std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopic>& topics,
                         const std::vector<IndexSource>& sources, UnixTime now) {
