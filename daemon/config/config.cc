@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <string_view>
 #include <type_traits>
 
 #include <toml++/toml.h>
@@ -33,6 +34,26 @@ class Problems {
  private:
   std::vector<std::string> lines_;
 };
+
+// No setting needs a longer string, and a source name or topic title this
+// long would be copied into every entry of every feed; a megabyte is a
+// mistake (or an attack) to report, not to serve.
+constexpr std::size_t kMaxStringBytes = 64 * 1024;
+// Keys are echoed in "unknown key" messages; a huge one is cut there.
+constexpr std::size_t kShownKeyBytes = 64;
+
+std::string TooLong(const std::string& key, std::size_t bytes) {
+  return "'" + key + "' is " + std::to_string(bytes) + " bytes long; at most " + std::to_string(kMaxStringBytes);
+}
+
+// The key for a message: at most kShownKeyBytes, cut before a UTF-8
+// continuation byte so the message stays valid UTF-8.
+std::string ShownKey(std::string_view key) {
+  if (key.size() <= kShownKeyBytes) return std::string(key);
+  std::size_t cut = kShownKeyBytes;
+  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(key.substr(0, cut)) + "...";
+}
 
 Where WhereOf(const std::string& file, const toml::node& node) {
   const toml::source_region& r = node.source();
@@ -66,7 +87,7 @@ class TableReader {
       : file_(file), table_(table), problems_(problems) {
     for (const auto& [key, node] : table_) {
       if (!known.count(std::string(key.str()))) {
-        problems_.Add(WhereOf(file_, node), "unknown key '" + std::string(key.str()) + "'");
+        problems_.Add(WhereOf(file_, node), "unknown key '" + ShownKey(key.str()) + "'");
       }
     }
   }
@@ -77,7 +98,13 @@ class TableReader {
       if (required) problems_.Add(WhereOf(file_, table_), std::string("missing key '") + key + "'");
       return std::nullopt;
     }
-    if (auto v = node->value<std::string>()) return *v;
+    if (const auto* v = node->as_string()) {
+      if (v->get().size() > kMaxStringBytes) {
+        problems_.Add(WhereOf(file_, *node), TooLong(key, v->get().size()));
+        return std::nullopt;
+      }
+      return v->get();
+    }
     problems_.Add(WhereOf(file_, *node), std::string("'") + key + "' must be a string");
     return std::nullopt;
   }
@@ -108,8 +135,12 @@ class TableReader {
       return out;
     }
     for (const auto& el : *arr) {
-      if (auto v = el.value<std::string>()) out.push_back(*v);
-      else problems_.Add(WhereOf(file_, el), std::string("'") + key + "' must hold only strings");
+      if (const auto* v = el.as_string()) {
+        if (v->get().size() > kMaxStringBytes) problems_.Add(WhereOf(file_, el), TooLong(key, v->get().size()));
+        else out.push_back(v->get());
+      } else {
+        problems_.Add(WhereOf(file_, el), std::string("'") + key + "' must hold only strings");
+      }
     }
     return out;
   }
@@ -340,7 +371,8 @@ void ReadFile(const std::string& file, Problems& problems, Catalog& out, bool& s
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     if (k != "source" && k != "topic" && k != "redwire") {
-      problems.Add(WhereOf(file, node), "unknown key '" + k + "' (expected [[source]], [[topic]] or [redwire])");
+      problems.Add(WhereOf(file, node),
+                   "unknown key '" + ShownKey(k) + "' (expected [[source]], [[topic]] or [redwire])");
     }
   }
   if (const toml::array* sources = ArrayOfTables(file, root, "source", problems)) {
