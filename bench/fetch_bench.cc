@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   options.per_host = args.concurrency;
   options.host_delay = std::chrono::milliseconds(0);
   fetch::Fetcher fetcher(io, options);
-  app::Ingester ingester(*store, fetcher);
+  app::Ingester ingester(io, *store, fetcher);
 
   std::map<std::string, int> outcomes;
   long long items_new = 0;

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/parse/parse.h"
@@ -47,7 +48,22 @@ struct Ingester::PageJob {
   std::size_t followed = 0;
 };
 
-Ingester::Ingester(store::Store& store, fetch::Fetcher& fetcher) : store_(store), fetcher_(fetcher) {}
+// A parsed and classified feed waiting for the next commit.
+struct Ingester::Queued {
+  std::shared_ptr<const LiveConfig> config;
+  std::string source_id;
+  std::vector<Item> items;
+  std::vector<std::vector<std::string>> topics;
+  IngestResult result;  // everything but the store's stats
+  Done done;
+};
+
+Ingester::Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher)
+    : io_(io), store_(store), fetcher_(fetcher) {}
+
+Ingester::~Ingester() {
+  if (!queued_.empty()) Flush();
+}
 
 void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
                       const fetch::Response& response, Done done) {
@@ -76,7 +92,7 @@ void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::So
     Discover(std::move(config), source, url, response.body, parsed.error(), std::move(done));
     return;
   }
-  StoreFeed(*config, source, std::move(parsed.value()), std::move(done));
+  StoreFeed(std::move(config), source, std::move(parsed.value()), std::move(done));
 }
 
 // A "feed" URL that answers with a web page: use the feed the page
@@ -116,7 +132,7 @@ void Ingester::Discover(std::shared_ptr<const LiveConfig> config, const config::
       done(std::move(result));
       return;
     }
-    StoreFeed(*config, source, std::move(parsed.value()), [feed_url, done](IngestResult stored) {
+    StoreFeed(config, source, std::move(parsed.value()), [feed_url, done](IngestResult stored) {
       stored.discovered_feed = feed_url;
       done(std::move(stored));
     });
@@ -131,25 +147,56 @@ std::vector<std::vector<std::string>> Ingester::Classify(const LiveConfig& confi
   return topics;
 }
 
-void Ingester::StoreFeed(const LiveConfig& config, const config::Source& source, ParsedFeed feed, Done done) {
-  IngestResult result;
+void Ingester::StoreFeed(std::shared_ptr<const LiveConfig> config, const config::Source& source, ParsedFeed feed,
+                         Done done) {
   for (auto& item : feed.items) {
     if (item.language.empty()) item.language = !feed.meta.language.empty() ? feed.meta.language : source.lang;
   }
-  const auto topics = Classify(config, source, feed.items);
-  auto stats = store_.Upsert(feed.items, topics);
-  if (!stats.ok()) {
-    result.error = stats.error().message;
-    done(std::move(result));
-    return;
+  Queued queued;
+  queued.topics = Classify(*config, source, feed.items);
+  queued.config = std::move(config);
+  queued.source_id = source.id;
+  queued.result.items_seen = static_cast<int>(feed.items.size());
+  queued.result.meta = std::move(feed.meta);
+  queued.result.bozo = feed.bozo;
+  queued.result.bozo_reason = std::move(feed.bozo_reason);
+  queued.items = std::move(feed.items);
+  queued.done = std::move(done);
+  queued_.push_back(std::move(queued));
+  if (flush_posted_) return;
+  // Feeds whose fetches completed meanwhile are already queued on the loop
+  // ahead of this; they join the same commit.
+  flush_posted_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
+    if (!alive.expired()) Flush();
+  });
+}
+
+void Ingester::Flush() {
+  flush_posted_ = false;
+  std::vector<Queued> queued = std::move(queued_);
+  queued_.clear();
+  std::vector<store::UpsertBatch> batches;
+  batches.reserve(queued.size());
+  for (const Queued& q : queued) batches.push_back({q.items, q.topics});
+  const auto together = store_.UpsertMany(batches);
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    Queued& q = queued[i];
+    // One feed the store refuses must not cost the others their commit.
+    const Result<store::UpsertStats> stats =
+        together.ok() ? Result<store::UpsertStats>(together.value()[i])
+        : queued.size() == 1 ? Result<store::UpsertStats>(together.error())
+                             : store_.Upsert(q.items, q.topics);
+    if (!stats.ok()) {
+      IngestResult failed;
+      failed.error = stats.error().message;
+      q.done(std::move(failed));
+      continue;
+    }
+    if (stats->inserted + stats->updated > 0) q.config->changes->Note(q.source_id, q.topics);
+    q.result.stats = stats.value();
+    q.done(std::move(q.result));
   }
-  if (stats->inserted + stats->updated > 0) config.changes->Note(source.id, topics);
-  result.items_seen = static_cast<int>(feed.items.size());
-  result.stats = stats.value();
-  result.meta = std::move(feed.meta);
-  result.bozo = feed.bozo;
-  result.bozo_reason = std::move(feed.bozo_reason);
-  done(std::move(result));
 }
 
 // One listing page: its items join the job's; then older pages (first
@@ -262,7 +309,7 @@ void Ingester::StorePage(std::shared_ptr<PageJob> job) {
   feed.items = std::move(job->items);
   const config::Source source = job->source;
   auto warnings = std::move(job->warnings);
-  StoreFeed(*job->config, source, std::move(feed), [job, warnings = std::move(warnings)](IngestResult result) mutable {
+  StoreFeed(job->config, source, std::move(feed), [job, warnings = std::move(warnings)](IngestResult result) mutable {
     result.warnings = std::move(warnings);
     job->done(std::move(result));
   });

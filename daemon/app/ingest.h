@@ -4,12 +4,19 @@
 // source may need further fetches: older pages of a scraped list on its
 // first import (`paginate`), each new item's own page (`follow`), or the
 // feed a web page advertises (autodiscovery).
+//
+// Parsed feeds are committed in groups: every feed parsed before the event
+// loop gets back to the Ingester is stored in one transaction, which costs
+// much less than a commit (and a search index segment) per feed. `done`
+// runs once its feed is committed, so what it reports is on disk.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <asio/io_context.hpp>
 
 #include "daemon/app/app.h"
 #include "daemon/fetch/fetcher.h"
@@ -31,8 +38,11 @@ struct IngestResult {
 
 class Ingester {
  public:
-  // `store` and `fetcher` must outlive the Ingester. Loop thread only.
-  Ingester(store::Store& store, fetch::Fetcher& fetcher);
+  // `store` and `fetcher` must outlive the Ingester; `io` is the loop it
+  // runs on. Loop thread only.
+  Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher);
+  // Stores the feeds still waiting for their commit (and runs their `done`).
+  ~Ingester();
   Ingester(const Ingester&) = delete;
   Ingester& operator=(const Ingester&) = delete;
 
@@ -46,18 +56,26 @@ class Ingester {
 
  private:
   struct PageJob;
+  struct Queued;
   void IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& response);
   void NextListPage(std::shared_ptr<PageJob> job);
   void FollowNext(std::shared_ptr<PageJob> job);
   void StorePage(std::shared_ptr<PageJob> job);
   void Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
                 const std::string& page_url, const std::string& body, Error why, Done done);
-  void StoreFeed(const LiveConfig& config, const config::Source& source, ParsedFeed feed, Done done);
+  void StoreFeed(std::shared_ptr<const LiveConfig> config, const config::Source& source, ParsedFeed feed,
+                 Done done);
+  void Flush();
   std::vector<std::vector<std::string>> Classify(const LiveConfig& config, const config::Source& source,
                                                  const std::vector<Item>& items) const;
 
+  asio::io_context& io_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
+  std::vector<Queued> queued_;  // parsed feeds waiting for the next commit
+  bool flush_posted_ = false;
+  // A posted Flush may outlive the Ingester.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 }  // namespace redwire::app

@@ -68,7 +68,7 @@ Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetche
       store_(store),
       fetcher_(fetcher),
       metrics_(metrics),
-      ingester_(store, fetcher),
+      ingester_(io, store, fetcher),
       config_(std::move(config)),
       rng_(std::random_device{}()) {}
 
