@@ -5,6 +5,7 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -153,24 +154,30 @@ bool IsDataImage(std::string_view url) {
 // references, so "jav&#x09;ascript:" arrives here as "jav\tascript:" and
 // the stripping below exposes it.
 std::optional<std::string> SafeUrl(std::string_view value, std::string_view base, bool image) {
-  std::string probe;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) > 0x20 && c != 0x7F) probe += c;
-  }
-  if (image && IsDataImage(probe)) return probe;
+  const auto visible = [](char c) { return static_cast<unsigned char>(c) > 0x20 && c != 0x7F; };
+  // Most URLs hold no space or control, and both forms below are the value.
+  const bool plain = std::all_of(value.begin(), value.end(), visible);
+  std::string probe_storage;
+  if (!plain) std::copy_if(value.begin(), value.end(), std::back_inserter(probe_storage), visible);
+  const std::string_view probe = plain ? value : std::string_view(probe_storage);
+  if (image && IsDataImage(probe)) return std::string(probe);
   std::string url;
-  for (char c : Trim(value)) {
-    if (c == ' ') {
-      url += "%20";
-    } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) {
-      url += c;
+  if (plain) {
+    url = value;
+  } else {
+    for (char c : Trim(value)) {
+      if (c == ' ') {
+        url += "%20";
+      } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) {
+        url += c;
+      }
     }
   }
   if (!UrlScheme(probe)) {
     // A colon before the first slash that did not make a valid scheme
     // ("java script:") is ambiguous to browsers: refuse it.
     const std::size_t colon = probe.find(':');
-    if (colon != std::string::npos && colon < probe.find_first_of("/?#")) return std::nullopt;
+    if (colon != std::string_view::npos && colon < probe.find_first_of("/?#")) return std::nullopt;
     if (base.empty()) return url;
     url = ResolveUrl(base, url);
   }

@@ -31,7 +31,7 @@ constexpr std::size_t kMaxTagName = 10;  // "blockquote", "figcaption"
 
 enum ByteClass : unsigned char {
   kOrdinary,  // copied as it is (continuation bytes included: the input is valid UTF-8)
-  kSpace,     // tab, line feed: a space in the text rendering
+  kSpace,     // space, tab, line feed: copied, and a space in the text rendering
   kLess,
   kAmp,
   kGreater,   // escaped in text
@@ -42,6 +42,7 @@ enum ByteClass : unsigned char {
 constexpr std::array<ByteClass, 256> kClass = [] {
   std::array<ByteClass, 256> t{};
   for (int c = 0; c < 0x20; ++c) t[c] = kDecline;
+  t[' '] = kSpace;
   t['\t'] = kSpace;
   t['\n'] = kSpace;
   t['<'] = kLess;
@@ -195,6 +196,41 @@ bool IsFastElement(GumboTag tag) {
   }
 }
 
+// The text rendering, collapsed as it is written: what CollapseText makes
+// of the gumbo path's text (a whitespace run with a block boundary is a
+// line break, any other one space, none at either end), without the
+// intermediate copy.
+class TextRenderer {
+ public:
+  explicit TextRenderer(std::string* out) : out_(out) {}
+
+  void Space() { in_run_ = true; }
+  void Break() { in_run_ = newline_ = true; }
+  // Words with single spaces between them, none at either end.
+  void Word(std::string_view word) {
+    if (out_ == nullptr) return;
+    Separate();
+    out_->append(word);
+  }
+  // One character that is not whitespace.
+  void Character(char32_t cp) {
+    if (out_ == nullptr) return;
+    Separate();
+    AppendUtf8(*out_, cp);
+  }
+
+ private:
+  // Before a word: the whitespace run that ends here, if any came.
+  void Separate() {
+    if (in_run_ && !out_->empty()) *out_ += newline_ ? '\n' : ' ';
+    in_run_ = newline_ = false;
+  }
+
+  std::string* out_;
+  bool in_run_ = false;
+  bool newline_ = false;
+};
+
 struct Attribute {
   std::string name;   // lower case
   std::string value;  // references decoded
@@ -202,10 +238,11 @@ struct Attribute {
 
 class FastSanitizer {
  public:
-  FastSanitizer(std::string_view html, std::string_view base, std::string* plain)
-      : s_(html), base_(base), plain_(plain) {
+  // Writes the text rendering to *text when it is given.
+  FastSanitizer(std::string_view html, std::string_view base, std::string* text)
+      : s_(html), base_(base), text_(text) {
     out_.reserve(html.size() + html.size() / 8 + 64);
-    if (plain_ != nullptr) plain_->reserve(html.size());
+    if (text != nullptr) text->reserve(html.size());
   }
 
   // False when the markup needs the gumbo path.
@@ -213,12 +250,6 @@ class FastSanitizer {
   std::string& out() { return out_; }
 
  private:
-  void Plain(std::string_view piece) {
-    if (plain_ != nullptr) plain_->append(piece);
-  }
-  void PlainChar(char c) {
-    if (plain_ != nullptr) *plain_ += c;
-  }
   // A decoded character of text: escaped in the markup, as it is in the
   // text rendering (ASCII whitespace as a space).
   void DecodedChar(char32_t cp);
@@ -233,7 +264,7 @@ class FastSanitizer {
   std::size_t i_ = 0;
   std::string_view base_;
   std::string out_;
-  std::string* plain_;
+  TextRenderer text_;
   std::array<GumboTag, kMaxDepth> open_{};
   int depth_ = 0;
   int open_p_ = 0, open_a_ = 0, open_headings_ = 0;
@@ -247,45 +278,56 @@ void FastSanitizer::DecodedChar(char32_t cp) {
     case '>': out_ += "&gt;"; break;
     default: AppendUtf8(out_, cp);
   }
-  if (plain_ == nullptr) return;
-  if (cp < 0x80 && IsAsciiSpace(static_cast<char>(cp))) {
-    *plain_ += ' ';
+  if ((cp < 0x80 && IsAsciiSpace(static_cast<char>(cp))) || cp == 0xA0) {
+    text_.Space();
   } else {
-    AppendUtf8(*plain_, cp);
+    text_.Character(cp);
   }
 }
 
 bool FastSanitizer::Run() {
   const std::size_t n = s_.size();
   while (i_ < n) {
+    // Text up to the next byte that needs a look: copied to the markup
+    // whole, and to the text rendering in pieces whose whitespace is
+    // already collapsed (words with one space between them).
     std::size_t j = i_;
-    while (j < n && kClass[static_cast<unsigned char>(s_[j])] == kOrdinary) ++j;
-    if (j > i_) {
-      const std::string_view run = s_.substr(i_, j - i_);
-      out_.append(run);
-      Plain(run);
-      i_ = j;
-      if (i_ == n) break;
+    std::size_t piece = i_;
+    for (;;) {
+      while (j < n && kClass[static_cast<unsigned char>(s_[j])] == kOrdinary) ++j;
+      if (j + 1 < n && s_[j] == ' ' && j > piece &&
+          kClass[static_cast<unsigned char>(s_[j + 1])] == kOrdinary) {
+        ++j;  // one space between two words stays as it is
+        continue;
+      }
+      if (j > piece) text_.Word(s_.substr(piece, j - piece));
+      if (j == n || kClass[static_cast<unsigned char>(s_[j])] != kSpace) break;
+      text_.Space();
+      piece = ++j;
     }
+    out_.append(s_.substr(i_, j - i_));
+    i_ = j;
+    if (i_ == n) break;
     const char c = s_[i_];
     switch (kClass[static_cast<unsigned char>(c)]) {
       case kOrdinary:
-        break;
       case kSpace:
-        out_ += c;
-        PlainChar(' ');
-        ++i_;
-        break;
+        break;  // taken above
       case kGreater:
         out_ += "&gt;";
-        PlainChar('>');
+        text_.Word(">");
         ++i_;
         break;
       case kCheck: {
         const std::size_t length = CheckedCharacter(s_, i_);
         if (length == 0) return false;
-        out_.append(s_.substr(i_, length));
-        Plain(s_.substr(i_, length));
+        const std::string_view character = s_.substr(i_, length);
+        out_.append(character);
+        if (character == "\xC2\xA0") {
+          text_.Space();  // U+00A0 collapses with the spaces around it
+        } else {
+          text_.Word(character);
+        }
         i_ += length;
         break;
       }
@@ -299,7 +341,7 @@ bool FastSanitizer::Run() {
             return false;
           case Reference::kLiteral:
             out_ += "&amp;";
-            PlainChar('&');
+            text_.Word("&");
             ++i_;
             break;
           case Reference::kDecoded:
@@ -324,7 +366,7 @@ bool FastSanitizer::Run() {
           ok = false;
         } else {
           out_ += "&lt;";
-          PlainChar('<');
+          text_.Word("<");
           ++i_;
           ok = true;
         }
@@ -430,9 +472,9 @@ bool FastSanitizer::StartTag() {
   }
   out_ += '>';
   const bool block = IsBlockElement(tag);
-  if (block) PlainChar('\n');
+  if (block) text_.Break();
   if (is_void) {
-    if (block) PlainChar('\n');
+    if (block) text_.Break();
   } else {
     open_[depth_++] = tag;
     open_p_ += tag == GUMBO_TAG_P;
@@ -472,7 +514,7 @@ void FastSanitizer::Close(GumboTag tag) {
   out_ += "</";
   out_ += gumbo_normalized_tagname(tag);
   out_ += '>';
-  if (IsBlockElement(tag)) PlainChar('\n');
+  if (IsBlockElement(tag)) text_.Break();
 }
 
 bool FastSanitizer::Comment() {
@@ -490,10 +532,16 @@ bool FastSanitizer::Comment() {
 bool FastSanitizer::AttributeValue(std::string_view raw, std::string& value) const {
   std::size_t i = 0;
   while (i < raw.size()) {
+    std::size_t end = i;
+    for (; end < raw.size(); ++end) {
+      const ByteClass kind = kClass[static_cast<unsigned char>(raw[end])];
+      if (kind == kAmp || kind == kCheck || kind == kDecline) break;
+    }
+    value.append(raw.substr(i, end - i));
+    i = end;
+    if (i == raw.size()) break;
     const ByteClass kind = kClass[static_cast<unsigned char>(raw[i])];
-    if (kind == kOrdinary || kind == kSpace || kind == kLess || kind == kGreater) {
-      value += raw[i++];
-    } else if (kind == kCheck) {
+    if (kind == kCheck) {
       const std::size_t length = CheckedCharacter(raw, i);
       if (length == 0) return false;
       value.append(raw.substr(i, length));
@@ -521,11 +569,11 @@ bool FastSanitizer::AttributeValue(std::string_view raw, std::string& value) con
 
 std::optional<std::string> SanitizeFast(std::string_view html, std::string_view base,
                                         std::size_t cap, std::string* text) {
-  std::string plain;
-  FastSanitizer sanitizer(html, base, text != nullptr ? &plain : nullptr);
+  std::string rendered;
+  FastSanitizer sanitizer(html, base, text != nullptr ? &rendered : nullptr);
   // Past the cap the gumbo path cuts the markup; this one only copies.
   if (!sanitizer.Run() || sanitizer.out().size() > cap) return std::nullopt;
-  if (text != nullptr) *text = std::string(Trim(CollapseText(plain)));
+  if (text != nullptr) *text = std::move(rendered);
   return std::move(sanitizer.out());
 }
 

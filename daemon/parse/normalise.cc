@@ -168,12 +168,17 @@ Item Normalise(RawItem raw, const RawFeed& feed, const Context& context) {
 
 void AddItems(std::vector<RawItem> raws, const RawFeed& feed, const Context& context,
               ParsedFeed& out) {
-  std::unordered_set<std::string> seen;
+  // The ids are viewed where the items keep them: no item moves once the
+  // vector has room for all.
+  out.items.reserve(std::min(out.items.size() + raws.size(), context.max_items));
+  std::unordered_set<std::string_view> seen;
   for (const Item& item : out.items) seen.insert(item.id);
   for (RawItem& raw : raws) {
     if (out.items.size() >= context.max_items) break;
     Item item = Normalise(std::move(raw), feed, context);
-    if (seen.insert(item.id).second) out.items.push_back(std::move(item));
+    if (seen.contains(item.id)) continue;
+    out.items.push_back(std::move(item));
+    seen.insert(out.items.back().id);
   }
 }
 

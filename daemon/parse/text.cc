@@ -2,6 +2,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -37,34 +38,6 @@ std::string_view Trim(std::string_view s) {
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return IsDigit(c); });
-}
-
-std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_t* cp_out) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len;
-  char32_t cp;
-  char32_t min;
-  if (c < 0x80) {
-    *cp_out = c;
-    return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *cp_out = cp;
-  return len;
 }
 
 bool IsValidUtf8(std::string_view s) {
@@ -127,10 +100,9 @@ std::string Utf8procMap(std::string_view in, int options) {
 // the few class-0 characters that compose with what precedes them. Text
 // without any is already NFC, which spares utf8proc most real text (Greek
 // and Cyrillic letters arrive precomposed).
-bool MayChangeUnderNfc(char32_t cp) {
-  if (cp < 0x300) return false;
-  static const std::vector<bool> table = [] {
-    std::vector<bool> t(0x10000, false);
+class NfcQuickCheck {
+ public:
+  NfcQuickCheck() {
     for (char32_t c = 0x300; c < 0x10000; ++c) {
       if (c >= 0xD800 && c <= 0xDFFF) continue;
       const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
@@ -142,41 +114,72 @@ bool MayChangeUnderNfc(char32_t cp) {
             static_cast<utf8proc_int32_t>(c), buffer, 8, UTF8PROC_DECOMPOSE, &last);
         maybe = n == 1;  // a singleton never comes back
       }
-      t[c] = maybe;
+      if (maybe) Set(c);
     }
     // Hangul jamo compose with a preceding syllable or jamo; these vowel
     // and length marks are class 0 yet compose with their base.
-    for (char32_t c = 0x1161; c <= 0x11C2; ++c) t[c] = true;
+    for (char32_t c = 0x1161; c <= 0x11C2; ++c) Set(c);
     for (char32_t c : {0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0C56, 0x0CC2,
                        0x0CD5, 0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF, 0x102E, 0x1B35}) {
-      t[c] = true;
+      Set(c);
     }
-    return t;
-  }();
-  if (cp < 0x10000) return table[cp];
-  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
-  return p->combining_class != 0 || p->comp_exclusion || p->decomp_seqindex != UINT16_MAX;
+  }
+
+  bool MayChange(char32_t cp) const {
+    if (cp < 0x300) return false;
+    if (cp < 0x10000) return (bits_[cp >> 6] >> (cp & 63)) & 1;
+    const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
+    return p->combining_class != 0 || p->comp_exclusion || p->decomp_seqindex != UINT16_MAX;
+  }
+
+ private:
+  void Set(char32_t cp) { bits_[cp >> 6] |= std::uint64_t{1} << (cp & 63); }
+
+  std::array<std::uint64_t, 0x10000 / 64> bits_{};
+};
+
+const NfcQuickCheck& Nfc() {
+  static const NfcQuickCheck table;
+  return table;
 }
 
 }  // namespace
 
 std::string CleanText(std::string_view in) {
+  const NfcQuickCheck& nfc = Nfc();
   std::string out;
   out.reserve(in.size());
   bool needs_nfc = false;
   std::size_t run = 0;  // start of the bytes kept as they are, not yet copied
   std::size_t i = 0;
   while (i < in.size()) {
+    // The common case, ASCII text: eight bytes at a time while all are
+    // printable (none below 0x20, none from 0x80).
+    std::uint64_t word;
+    while (i + sizeof word <= in.size() &&
+           (std::memcpy(&word, in.data() + i, sizeof word),
+            (((word - 0x2020202020202020ULL) | word) & 0x8080808080808080ULL) == 0)) {
+      i += sizeof word;
+    }
+    if (i >= in.size()) break;
     const auto c = static_cast<unsigned char>(in[i]);
     if (c >= 0x20 && c < 0x80) {
-      ++i;  // the common case, ASCII text
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < in.size() &&
+        (static_cast<unsigned char>(in[i + 1]) & 0xC0) == 0x80) {
+      // Two bytes, always valid: Latin, Greek, Cyrillic letters.
+      const char32_t cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(in[i + 1]) & 0x3Fu);
+      needs_nfc = needs_nfc || nfc.MayChange(cp);
+      i += 2;
       continue;
     }
     char32_t cp = 0;
     const std::size_t len = Utf8SequenceLength(in, i, &cp);
     const bool control = cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
     if (len != 0 && !control && cp != 0xFFFE && cp != 0xFFFF) {
-      needs_nfc = needs_nfc || MayChangeUnderNfc(cp);
+      needs_nfc = needs_nfc || nfc.MayChange(cp);
       i += len;
       continue;
     }
@@ -238,24 +241,43 @@ std::string StripBidiControls(std::string_view in) {
   return out;
 }
 
+// Whether CollapseSpaces would leave `s` as it is: single ' ' between
+// words, no other whitespace, none at either end.
+bool IsCollapsed(std::string_view s) {
+  if (!s.empty() && (s.front() == ' ' || s.back() == ' ')) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if ((c == ' ' && s[i + 1] == ' ') || (c != ' ' && IsAsciiSpace(c)) ||
+        (c == '\xC2' && i + 1 < s.size() && s[i + 1] == '\xA0')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string ShortField(std::string_view raw, std::size_t cap) {
-  std::string s = CollapseSpaces(StripBidiControls(CleanText(raw)));
+  std::string s = CleanText(raw);
+  // Each pass only when it has something to do: titles and authors are
+  // short, but there are several per item.
+  if (s.find('\xE2') != std::string::npos) s = StripBidiControls(s);
+  if (!IsCollapsed(s)) s = CollapseSpaces(s);
   TruncateUtf8(s, cap);
   return s;
 }
 
 void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += attribute ? ">" : "&gt;"; break;
-      case '"': out += attribute ? "&quot;" : "\""; break;
-      default: out += c;
-    }
+  const char special = attribute ? '"' : '>';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c != '&' && c != '<' && c != special) continue;
+    out.append(text.substr(run, i - run));
+    out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : attribute ? "&quot;" : "&gt;";
+    run = i + 1;
   }
+  out.append(text.substr(run));
 }
 
 std::string FoldWord(std::string_view word) {

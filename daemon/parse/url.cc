@@ -41,17 +41,25 @@ UrlParts SplitUrl(std::string_view s) {
   }
   if (s.starts_with("//")) {
     s.remove_prefix(2);
-    const std::size_t end = s.find_first_of("/?#");
+    std::size_t end = 0;
+    while (end < s.size() && s[end] != '/' && s[end] != '?' && s[end] != '#') ++end;
     u.authority = s.substr(0, end);
     u.has_authority = true;
-    s.remove_prefix(end == std::string_view::npos ? s.size() : end);
+    s.remove_prefix(end);
   }
-  if (const std::size_t hash = s.find('#'); hash != std::string_view::npos) {
+  // One pass for the first '?' and the first '#' (a '?' after the '#' is
+  // part of the fragment).
+  std::size_t q = std::string_view::npos;
+  std::size_t hash = 0;
+  for (; hash < s.size() && s[hash] != '#'; ++hash) {
+    if (s[hash] == '?' && q == std::string_view::npos) q = hash;
+  }
+  if (hash < s.size()) {
     u.fragment = s.substr(hash + 1);
     u.has_fragment = true;
     s = s.substr(0, hash);
   }
-  if (const std::size_t q = s.find('?'); q != std::string_view::npos) {
+  if (q != std::string_view::npos) {
     u.query = s.substr(q + 1);
     u.has_query = true;
     s = s.substr(0, q);
@@ -62,6 +70,8 @@ UrlParts SplitUrl(std::string_view s) {
 
 // RFC 3986 section 5.2.4.
 std::string RemoveDotSegments(std::string_view in) {
+  // Most paths have no "." or ".." segment, and come out as they are.
+  if (!in.starts_with('.') && in.find("/.") == std::string_view::npos) return std::string(in);
   std::string out;
   while (!in.empty()) {
     if (in.starts_with("../")) {
@@ -88,9 +98,11 @@ std::string RemoveDotSegments(std::string_view in) {
   return out;
 }
 
-std::string Recompose(std::string_view scheme, bool has_authority, std::string_view authority,
-                      std::string_view path, bool has_query, std::string_view query) {
-  std::string out;
+// Appends scheme:[//authority]path[?query] to `out`.
+void Recompose(std::string& out, std::string_view scheme, bool has_authority,
+               std::string_view authority, std::string_view path, bool has_query,
+               std::string_view query) {
+  out.reserve(out.size() + scheme.size() + authority.size() + path.size() + query.size() + 4);
   if (!scheme.empty()) {
     out.append(scheme);
     out += ':';
@@ -104,10 +116,18 @@ std::string Recompose(std::string_view scheme, bool has_authority, std::string_v
     out += '?';
     out.append(query);
   }
-  return out;
 }
 
-
+// `url` without surrounding spaces, tabs and line breaks (StripUrlNoise),
+// copied into `storage` only when there is noise inside.
+std::string_view WithoutUrlNoise(std::string_view url, std::string& storage) {
+  url = Trim(url);
+  if (std::none_of(url.begin(), url.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; })) {
+    return url;
+  }
+  storage = internal::StripUrlNoise(url);
+  return storage;
+}
 
 void UppercasePercentEscapes(std::string& s) {
   for (std::size_t i = 0; i + 2 < s.size(); ++i) {
@@ -124,14 +144,12 @@ bool IsTrackingParameter(std::string_view param) {
   return name.starts_with("utm_") || name == "fbclid" || name == "gclid";
 }
 
-// "#fragment" of a reference, or nothing.
-std::string WithFragment(const UrlParts& r) {
-  std::string out;
+// Appends "#fragment" of a reference, if it has one.
+void AppendFragment(std::string& out, const UrlParts& r) {
   if (r.has_fragment) {
     out += '#';
     out.append(r.fragment);
   }
-  return out;
 }
 
 }  // namespace
@@ -141,10 +159,9 @@ namespace internal {
 // Browsers ignore tabs and newlines anywhere in a URL and surrounding spaces;
 // feeds rely on it (links wrapped across lines).
 std::string StripUrlNoise(std::string_view url) {
-  std::string out;
-  for (char c : Trim(url)) {
-    if (c != '\t' && c != '\n' && c != '\r') out += c;
-  }
+  url = Trim(url);
+  std::string out(url);
+  std::erase_if(out, [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
   return out;
 }
 
@@ -156,13 +173,17 @@ bool HasWebScheme(std::string_view url) {
 // A link as published: absolute, http(s) only (a javascript: item link
 // would become a live link in our own output).
 std::string WebLink(std::string_view base, std::string_view ref) {
-  std::string cleaned;
-  for (char c : StripUrlNoise(ref)) {
-    if (c == ' ') {
-      cleaned += "%20";  // a space inside a link as typed
-    } else {
-      cleaned += c;
+  std::string cleaned = StripUrlNoise(ref);
+  if (cleaned.find(' ') != std::string::npos) {
+    std::string encoded;
+    for (char c : cleaned) {
+      if (c == ' ') {
+        encoded += "%20";  // a space inside a link as typed
+      } else {
+        encoded += c;
+      }
     }
+    cleaned = std::move(encoded);
   }
   if (cleaned.empty()) return {};
   std::string url = base.empty() ? cleaned : ResolveUrl(base, cleaned);
@@ -224,20 +245,25 @@ std::string CanonicalUrl(std::string_view url) {
     start = amp + 1;
   }
   UppercasePercentEscapes(query);
-  return Recompose(scheme, true, canonical_authority, path, !query.empty(), query);
+  std::string out;
+  Recompose(out, scheme, true, canonical_authority, path, !query.empty(), query);
+  return out;
 }
 
 std::string ResolveUrl(std::string_view base, std::string_view ref) {
-  const std::string r_text = StripUrlNoise(ref);
-  const std::string b_text = StripUrlNoise(base);
+  std::string r_storage, b_storage;
+  const std::string_view r_text = WithoutUrlNoise(ref, r_storage);
+  const std::string_view b_text = WithoutUrlNoise(base, b_storage);
   const UrlParts r = SplitUrl(r_text);
   const UrlParts b = SplitUrl(b_text);
+  std::string out;
   if (r.has_scheme) {
-    return Recompose(r.scheme, r.has_authority, r.authority, RemoveDotSegments(r.path),
-                     r.has_query, r.query) +
-           WithFragment(r);
+    Recompose(out, r.scheme, r.has_authority, r.authority, RemoveDotSegments(r.path),
+              r.has_query, r.query);
+    AppendFragment(out, r);
+    return out;
   }
-  if (!b.has_scheme) return r_text;
+  if (!b.has_scheme) return std::string(r_text);
 
   std::string_view authority = b.authority;
   bool has_authority = b.has_authority;
@@ -276,8 +302,9 @@ std::string ResolveUrl(std::string_view base, std::string_view ref) {
     query = r.query;
     has_query = r.has_query;
   }
-  return Recompose(b.scheme, has_authority, authority, path, has_query, query) +
-         WithFragment(r);
+  Recompose(out, b.scheme, has_authority, authority, path, has_query, query);
+  AppendFragment(out, r);
+  return out;
 }
 
 }  // namespace redwire::parse
