@@ -72,6 +72,18 @@ inline std::string DeepXml(std::size_t depth) {
              Repeat("</x>", depth) + RssItem("deep-after", "<title>After</title>"));
 }
 
+// Elements opened `depth` deep and never closed, inside an item: the
+// strict parse fails and the tag soup goes to the HTML parser.
+inline std::string DeepUnclosedXml(std::size_t depth) {
+  return Rss(RssItem("open-before", "<title>Before</title>") + "<item><guid>open-deep</guid><description>" +
+             Repeat("<x>", depth));
+}
+
+// `n` items whose HTML field is never closed, one after the other.
+inline std::string UnclosedFields(std::size_t n) {
+  return Rss(RssItem("unclosed-first", "<title>First</title>") + Repeat("<item><description>x ", n));
+}
+
 // JSON Feed arrays nested `depth` deep.
 inline std::string DeepJson(std::size_t depth) {
   return "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"T\",\"items\":[" + Repeat("[", depth);

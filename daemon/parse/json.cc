@@ -314,8 +314,12 @@ Result<ParsedFeed> ParseJsonFeed(std::string_view doc, const Context& context) {
       e.url = WebLink(base, a["url"].AsString());
       if (e.url.empty()) continue;
       e.type = a["mime_type"].AsString();
-      e.length = a["size_in_bytes"].type == Json::Type::kNumber && a["size_in_bytes"].number > 0
-                     ? static_cast<std::int64_t>(a["size_in_bytes"].number)
+      // Converting a double outside int64's range is undefined behaviour
+      // (a size of 1e300 is one JSON number away), so the range is checked
+      // first; 2^63 is exact as a double and the first value out of range.
+      const Json& size = a["size_in_bytes"];
+      e.length = size.type == Json::Type::kNumber && size.number > 0 && size.number < 0x1p63
+                     ? static_cast<std::int64_t>(size.number)
                      : 0;
       raw.enclosures.push_back(std::move(e));
     }

@@ -5,6 +5,7 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <map>
 
 #include "daemon/parse/internal.h"
 
@@ -12,6 +13,12 @@ namespace redwire::parse::internal {
 namespace {
 
 constexpr int kGumboMaxErrors = 1000;
+// Start tags deeper than this are dropped before gumbo sees the soup, as
+// html.cc does for fragments: gumbo checks scopes by scanning its stack of
+// open elements (O(depth) per tag) and frees its tree recursively, so a
+// million unclosed elements took minutes and then overflowed the stack.
+// Feeds nest a handful of levels.
+constexpr int kMaxSoupDepth = 256;
 
 // HTML gives <link>, <source> and <image> special parsing (void elements,
 // <image> becomes <img>); feeds use them as ordinary elements.
@@ -67,10 +74,16 @@ std::size_t FindEndTag(std::string_view doc, std::string_view name, std::size_t 
 
 // Rewrites XML constructs an HTML parser reads differently: CDATA sections
 // become escaped text, self-closing feed elements get an end tag, and the
-// element names HTML treats specially are renamed.
+// element names HTML treats specially are renamed. Nesting is capped at
+// kMaxSoupDepth.
 std::string PrepareSoup(std::string_view doc) {
   std::string out;
   out.reserve(doc.size() + doc.size() / 8);
+  // The next end tag of each HTML field (by lower-case name) from where it
+  // was last looked for, npos when there is none: without it, a document
+  // of unclosed <description>s rescanned the rest of itself at each one.
+  std::map<std::string, std::size_t> next_end;
+  int depth = 0;
   std::size_t i = 0;
   while (i < doc.size()) {
     const std::size_t lt = doc.find('<', i);
@@ -108,6 +121,14 @@ std::string PrepareSoup(std::string_view doc) {
       }
       ++k;
     }
+    const bool self_closing = !closing && k < doc.size() && k > j && doc[k - 1] == '/';
+    const bool opens = !closing && !self_closing && !IsVoidElement(name);
+    if (opens && depth >= kMaxSoupDepth && k < doc.size()) {
+      i = k + 1;
+      continue;
+    }
+    if (opens) ++depth;
+    if (closing && depth > 0) --depth;
     const bool renamed = std::find(std::begin(kRenamed), std::end(kRenamed), name) != std::end(kRenamed);
     const std::string new_name = renamed ? std::string(kRenamePrefix) + name : name;
     out += closing ? "</" : "<";
@@ -116,7 +137,6 @@ std::string PrepareSoup(std::string_view doc) {
       out.append(doc.substr(j));
       break;
     }
-    const bool self_closing = !closing && k > j && doc[k - 1] == '/';
     if (self_closing && !IsVoidElement(name)) {
       out.append(doc.substr(j, k - 1 - j));
       out += "></" + new_name + ">";
@@ -128,7 +148,13 @@ std::string PrepareSoup(std::string_view doc) {
         !closing && !self_closing &&
         std::find(std::begin(kHtmlFields), std::end(kHtmlFields), name) != std::end(kHtmlFields);
     if (html_field) {
-      const std::size_t end = FindEndTag(doc, doc.substr(name_start, j - name_start), i);
+      // A cached position at or after i is still the first end tag from i;
+      // npos stays npos.
+      auto [cached, fresh] = next_end.try_emplace(name, std::string_view::npos);
+      if (fresh || (cached->second != std::string_view::npos && cached->second < i)) {
+        cached->second = FindEndTag(doc, doc.substr(name_start, j - name_start), i);
+      }
+      const std::size_t end = cached->second;
       if (end != std::string_view::npos) {
         AppendFieldText(out, doc.substr(i, end - i));
         i = end;
