@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "store/checkpoint.h"
 #include "store/fingerprint.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <deque>
 #include <limits>
+#include <mutex>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -739,6 +741,15 @@ SourceState ReadSourceState(SQLite::Statement& st) {
   return s;
 }
 
+// SQLite counts every allocation under a global mutex unless told not to,
+// and redwire never reads the counts. The switch only works before SQLite
+// initialises, so it is tried once, before the first connection; if some
+// other code opened a database first, it is silently too late.
+void DisableAllocationCounts() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 bool IsNotADatabase(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_NOTADB || e.getErrorCode() == SQLITE_CORRUPT;
 }
@@ -854,7 +865,11 @@ struct Store::Impl {
 
   std::string path_;
   SQLite::Database db_;
-  std::optional<Writer> writer_;  // declared after db_: finalised before it closes
+  // Kept statements, declared after db_: finalised before it closes.
+  std::optional<Writer> writer_;
+  std::optional<SQLite::Statement> get_state_;  // GetSourceState's
+  std::optional<SQLite::Statement> put_state_;  // PutSourceState's
+  std::unique_ptr<Checkpointer> checkpointer_;  // the writer's; before db_ closes
   NearIndex near_;
   std::string prune_cursor_;  // the source Prune visits next
 };
@@ -867,7 +882,9 @@ Store::~Store() = default;
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   std::optional<SQLite::Database> db;
   try {
-    db.emplace(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    DisableAllocationCounts();
+    // One thread at a time uses a Store, so the connection needs no mutex.
+    db.emplace(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db->exec("PRAGMA busy_timeout=5000");
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: open {}: {}", path, e.what())};
@@ -899,6 +916,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       }
     }
     auto impl = std::make_unique<Impl>(path, std::move(*db));
+    impl->checkpointer_ = std::make_unique<Checkpointer>(impl->db_.getHandle(), path);
     impl->LoadNearIndex(Now());
     return std::unique_ptr<Store>(new Store(std::move(impl)));
   } catch (const SQLite::Exception& e) {
@@ -1340,35 +1358,48 @@ Result<int> Store::ReclassifyRecent(
 }
 
 Result<std::optional<SourceState>> Store::GetSourceState(const std::string& source_id) {
+  std::optional<SQLite::Statement>& kept = impl_->get_state_;
   try {
-    SQLite::Statement st(impl_->db_, std::string("SELECT ") + kSourceStateColumns +
-                                         " FROM source_state WHERE source_id = ?1");
+    if (!kept) {
+      kept.emplace(impl_->db_, std::string("SELECT ") + kSourceStateColumns +
+                                   " FROM source_state WHERE source_id = ?1");
+    }
+    SQLite::Statement& st = *kept;
+    st.reset();
     st.bind(1, source_id);
-    if (!st.executeStep()) return std::optional<SourceState>();
-    return std::optional<SourceState>(ReadSourceState(st));
+    std::optional<SourceState> out;
+    if (st.executeStep()) out = ReadSourceState(st);
+    st.reset();
+    return out;
   } catch (const SQLite::Exception& e) {
+    if (kept) kept->tryReset();
     return Error{fmt::format("store: source state {}: {}", source_id, e.what())};
   }
 }
 
 Status Store::PutSourceState(const SourceState& state) {
+  std::optional<SQLite::Statement>& kept = impl_->put_state_;
   try {
-    SQLite::Statement st(
-        impl_->db_,
-        std::string("INSERT INTO source_state (") + kSourceStateColumns +
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-            "?16, ?17, ?18, ?19, ?20, ?21) "
-            "ON CONFLICT (source_id) DO UPDATE SET etag = excluded.etag, "
-            "last_modified = excluded.last_modified, last_attempt = excluded.last_attempt, "
-            "last_success = excluded.last_success, last_outcome = excluded.last_outcome, "
-            "last_error = excluded.last_error, last_status = excluded.last_status, "
-            "consecutive_failures = excluded.consecutive_failures, "
-            "items_new = excluded.items_new, feed_title = excluded.feed_title, "
-            "feed_link = excluded.feed_link, last_bytes = excluded.last_bytes, "
-            "last_elapsed_ms = excluded.last_elapsed_ms, items_seen = excluded.items_seen, "
-            "next_due = excluded.next_due, interval = excluded.interval, "
-            "moved_to = excluded.moved_to, moved_from = excluded.moved_from, "
-            "gone = excluded.gone, gone_url = excluded.gone_url");
+    if (!kept) {
+      kept.emplace(
+          impl_->db_,
+          std::string("INSERT INTO source_state (") + kSourceStateColumns +
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+              "?16, ?17, ?18, ?19, ?20, ?21) "
+              "ON CONFLICT (source_id) DO UPDATE SET etag = excluded.etag, "
+              "last_modified = excluded.last_modified, last_attempt = excluded.last_attempt, "
+              "last_success = excluded.last_success, last_outcome = excluded.last_outcome, "
+              "last_error = excluded.last_error, last_status = excluded.last_status, "
+              "consecutive_failures = excluded.consecutive_failures, "
+              "items_new = excluded.items_new, feed_title = excluded.feed_title, "
+              "feed_link = excluded.feed_link, last_bytes = excluded.last_bytes, "
+              "last_elapsed_ms = excluded.last_elapsed_ms, items_seen = excluded.items_seen, "
+              "next_due = excluded.next_due, interval = excluded.interval, "
+              "moved_to = excluded.moved_to, moved_from = excluded.moved_from, "
+              "gone = excluded.gone, gone_url = excluded.gone_url");
+    }
+    SQLite::Statement& st = *kept;
+    st.reset();
     st.bind(1, state.source_id);
     st.bind(2, state.etag);
     st.bind(3, state.last_modified);
@@ -1391,7 +1422,9 @@ Status Store::PutSourceState(const SourceState& state) {
     st.bind(20, state.gone ? 1 : 0);
     st.bind(21, state.gone_url);
     st.exec();
+    st.reset();
   } catch (const SQLite::Exception& e) {
+    if (kept) kept->tryReset();
     return Error{fmt::format("store: put source state {}: {}", state.source_id, e.what())};
   }
   return Ok{};

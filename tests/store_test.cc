@@ -658,6 +658,39 @@ TEST_CASE("the database stays intact through thousands of upserts", "[store]") {
   CHECK_FALSE(fk.executeStep());
 }
 
+TEST_CASE("the write-ahead log is copied into the database file while the writer runs", "[store]") {
+  TempDir dir;
+  const std::string path = dir.File("rw.db");
+  auto store = OpenOrFail(path);
+  const auto empty = fs::file_size(path);
+  // About 8 MB of items: well past the 1000 pages (4 MB) that ask for a
+  // checkpoint. Only a checkpoint writes to the database file itself.
+  const std::string text(2000, 'x');
+  for (int b = 0; b < 40; ++b) {
+    std::vector<Item> items;
+    std::vector<std::vector<std::string>> topics;
+    for (int i = 0; i < 100; ++i) {
+      Item it = MakeItem("src", std::to_string(b * 100 + i), b * 100 + i);
+      it.content = text + std::to_string(i);
+      items.push_back(std::move(it));
+      topics.push_back({});
+    }
+    REQUIRE(store->Upsert(items, topics).ok());
+  }
+  // The copy runs on its own thread: wait for it, the store still open.
+  bool copied = false;
+  for (int i = 0; i < 200 && !copied; ++i) {
+    copied = fs::file_size(path) > empty + 4'000'000;
+    if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO("database file " << fs::file_size(path) << " bytes, log "
+                        << fs::file_size(path + "-wal") << " bytes");
+  CHECK(copied);
+  CHECK(store->CountItems().value() == 4000);
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
 TEST_CASE("source state round-trips and is updated in place", "[store]") {
   TempDir dir;
   auto store = OpenOrFail(dir.File("rw.db"));
