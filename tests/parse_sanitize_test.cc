@@ -81,7 +81,7 @@ bool IsHtmlField(std::string_view name) {
 // it (decoded, repaired); the HTML fields are tallied in `html_fields`.
 void CompareXmlDocument(const std::string& body, Tally& html_fields) {
   const internal::Decoded decoded = internal::DecodeToUtf8(body, "");
-  const std::string repaired = internal::RepairXml(decoded.text, nullptr);
+  const std::string repaired = internal::RepairXml(decoded.text(), nullptr);
   pugi::xml_document doc;
   doc.load_buffer(repaired.data(), repaired.size(), pugi::parse_default | pugi::parse_ws_pcdata,
                   pugi::encoding_utf8);

@@ -198,7 +198,8 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
 
   if (charset.empty() || IsUtf8Name(charset)) {
     if (IsValidUtf8(payload)) {
-      out.text = std::string(payload);
+      out.as_is = true;
+      out.unchanged = payload;
       out.encoding = "utf-8";
       return out;
     }
@@ -206,12 +207,12 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
     if (!detected.empty() && !IsUtf8Name(detected) && detected != "ascii") {
       if (auto text = Transcode(payload, DecoderFor(detected))) {
         if (!charset.empty()) out.note = "declared utf-8 but the bytes are " + detected;
-        out.text = std::move(*text);
+        out.converted = std::move(*text);
         out.encoding = detected;
         return out;
       }
     }
-    out.text = CleanText(payload);  // invalid bytes become U+FFFD
+    out.converted = CleanText(payload);  // invalid bytes become U+FFFD
     out.encoding = "utf-8";
     out.note = "invalid utf-8";
     return out;
@@ -221,13 +222,14 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
   // switched to UTF-8 and kept the old header) would turn into mojibake.
   const bool single_byte = !charset.starts_with("utf-");
   if (single_byte && HasMultibyteUtf8(payload) && IsValidUtf8(payload)) {
-    out.text = std::string(payload);
+    out.as_is = true;
+    out.unchanged = payload;
     out.encoding = "utf-8";
     out.note = "declared " + charset + " but the bytes are utf-8";
     return out;
   }
   if (auto text = Transcode(payload, DecoderFor(charset))) {
-    out.text = std::move(*text);
+    out.converted = std::move(*text);
     out.encoding = charset;
     return out;
   }
@@ -235,13 +237,13 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
   const std::string detected = IsValidUtf8(payload) ? std::string("utf-8") : Detect(payload);
   if (!detected.empty() && !IsUtf8Name(detected)) {
     if (auto text = Transcode(payload, DecoderFor(detected))) {
-      out.text = std::move(*text);
+      out.converted = std::move(*text);
       out.encoding = detected;
       out.note = "unknown charset " + charset;
       return out;
     }
   }
-  out.text = CleanText(payload);
+  out.converted = CleanText(payload);
   out.encoding = "utf-8";
   out.note = "unknown charset " + charset;
   return out;

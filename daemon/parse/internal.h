@@ -91,13 +91,21 @@ std::string FirstWords(std::string_view text, std::size_t max_words);
 // ------------------------------------------------------------ encoding.cc
 
 struct Decoded {
-  std::string text;      // UTF-8
+  // The UTF-8 text: the body's own bytes (past a BOM) when they are UTF-8
+  // already, which spares a copy of the whole document, else the converted
+  // text held here.
+  std::string_view text() const { return as_is ? unchanged : std::string_view(converted); }
+
+  bool as_is = false;
+  std::string_view unchanged;  // views the body given to DecodeToUtf8
+  std::string converted;
   std::string encoding;  // the charset it was decoded from (lower case)
   std::string note;      // set when the declared charset was wrong or unknown
 };
 
 // Finds the charset (BOM > HTTP charset > XML declaration / HTML meta >
 // detection) and converts to UTF-8. See docs/parsing.md for the precedence.
+// The result may view `body`, which must outlive it.
 Decoded DecodeToUtf8(std::string_view body, std::string_view content_type);
 
 // ------------------------------------------------------------ repair.cc

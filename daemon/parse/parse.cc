@@ -61,7 +61,7 @@ Result<ParsedFeed> ParseXmlWithRecovery(std::string_view text, const Context& co
 Result<ParsedFeed> ParseFeedUnguarded(std::string_view body, const Context& context) {
   if (Trim(body).empty()) return Error{"empty body"};
   const Decoded decoded = internal::DecodeToUtf8(body, context.content_type);
-  const std::string_view text = DocumentText(decoded.text);
+  const std::string_view text = DocumentText(decoded.text());
   if (text.empty()) return Error{"empty body"};
   std::vector<std::string> notes{decoded.note};
 

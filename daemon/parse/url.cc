@@ -47,19 +47,12 @@ UrlParts SplitUrl(std::string_view s) {
     u.has_authority = true;
     s.remove_prefix(end);
   }
-  // One pass for the first '?' and the first '#' (a '?' after the '#' is
-  // part of the fragment).
-  std::size_t q = std::string_view::npos;
-  std::size_t hash = 0;
-  for (; hash < s.size() && s[hash] != '#'; ++hash) {
-    if (s[hash] == '?' && q == std::string_view::npos) q = hash;
-  }
-  if (hash < s.size()) {
+  if (const std::size_t hash = s.find('#'); hash != std::string_view::npos) {
     u.fragment = s.substr(hash + 1);
     u.has_fragment = true;
     s = s.substr(0, hash);
   }
-  if (q != std::string_view::npos) {
+  if (const std::size_t q = s.find('?'); q != std::string_view::npos) {
     u.query = s.substr(q + 1);
     u.has_query = true;
     s = s.substr(0, q);
