@@ -392,9 +392,11 @@ std::optional<UnixTime> ParseRfc822Date(std::string_view s) {
     if (i == start) continue;
     const std::string_view token = s.substr(start, i - start);
     // RFC 850 writes "05-Mar-24": split it where the middle is a month.
+    // Only when a year follows: "x-Mar-" would leave an empty token, and
+    // the loop below reads each token's first byte.
     const std::size_t d1 = token.find('-');
     const std::size_t d2 = d1 == std::string_view::npos ? d1 : token.find('-', d1 + 1);
-    if (d1 != std::string_view::npos && d1 > 0 && d2 != std::string_view::npos &&
+    if (d1 != std::string_view::npos && d1 > 0 && d2 != std::string_view::npos && d2 + 1 < token.size() &&
         MonthFromName(token.substr(d1 + 1, d2 - d1 - 1), {}) != 0) {
       tokens.push_back(token.substr(0, d1));
       tokens.push_back(token.substr(d1 + 1, d2 - d1 - 1));
