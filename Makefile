@@ -21,7 +21,7 @@ FUZZ_SECONDS  ?= 600
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build run test clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build run test test-asan clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -44,6 +44,20 @@ run: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer
+# (docs/hardening.md), in its own build directory: any finding, and any
+# leak at the exit of a test or of the daemon it runs, fails the test.
+ASAN_BUILD ?= build-asan
+# No LeakSanitizer suppressions: neither redwire nor its libraries leak on
+# any test path, and a new leak should fail.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:print_stacktrace=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+test-asan: deps
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug \
+	  -DREDWIRE_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets, built with clang, ASan and UBSan in their own directory.
 # `make fuzz` runs each for FUZZ_SECONDS, one at a time; `make fuzz-smoke`
