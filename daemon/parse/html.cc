@@ -261,7 +261,11 @@ void AppendAllowedAttribute(std::string& out, GumboTag tag, std::string_view nam
   out += ' ';
   out.append(name);
   out += "=\"";
-  AppendEscaped(out, CleanText(value), true);
+  if (IsCleanText(value)) {
+    AppendEscaped(out, value, true);
+  } else {
+    AppendEscaped(out, CleanText(value), true);
+  }
   out += '"';
 }
 

@@ -16,6 +16,7 @@
 // fixture corpus, tricky snippets and generated markup.
 #include <gumbo.h>
 
+#include <algorithm>
 #include <array>
 
 #include "daemon/parse/internal.h"
@@ -232,8 +233,9 @@ class TextRenderer {
 };
 
 struct Attribute {
-  std::string name;   // lower case
-  std::string value;  // references decoded
+  std::string name;        // lower case
+  std::string_view value;  // references decoded: a view of the markup, or of `decoded`
+  std::string decoded;
 };
 
 class FastSanitizer {
@@ -256,8 +258,8 @@ class FastSanitizer {
   bool StartTag();
   bool EndTag();
   bool Comment();
-  // Decodes an attribute value; false when it needs gumbo.
-  bool AttributeValue(std::string_view raw, std::string& value) const;
+  // Sets the attribute's decoded value; false when it needs gumbo.
+  static bool AttributeValue(std::string_view raw, Attribute& attribute);
   void Close(GumboTag tag);
 
   std::string_view s_;
@@ -417,7 +419,7 @@ bool FastSanitizer::StartTag() {
       // HTML5 keeps the first of repeated attributes; leave that to gumbo.
       if (attributes_[k].name == attribute.name) return false;
     }
-    attribute.value.clear();
+    attribute.value = {};
     std::size_t after = j;
     while (after < n && IsTagSpace(s_[after])) ++after;
     if (after >= n) return false;
@@ -448,7 +450,7 @@ bool FastSanitizer::StartTag() {
       if (j == value_start || j >= n) return false;
       raw = s_.substr(value_start, j - value_start);
     }
-    if (!AttributeValue(raw, attribute.value)) return false;
+    if (!AttributeValue(raw, attribute)) return false;
   }
 
   const std::string_view tag_name = gumbo_normalized_tagname(tag);
@@ -529,14 +531,21 @@ bool FastSanitizer::Comment() {
   return true;
 }
 
-bool FastSanitizer::AttributeValue(std::string_view raw, std::string& value) const {
+bool FastSanitizer::AttributeValue(std::string_view raw, Attribute& attribute) {
+  const auto plain = [](char c) {
+    const ByteClass kind = kClass[static_cast<unsigned char>(c)];
+    return kind != kAmp && kind != kCheck && kind != kDecline;
+  };
+  if (std::all_of(raw.begin(), raw.end(), plain)) {
+    attribute.value = raw;  // most values: nothing to decode
+    return true;
+  }
+  std::string& value = attribute.decoded;
+  value.clear();
   std::size_t i = 0;
   while (i < raw.size()) {
     std::size_t end = i;
-    for (; end < raw.size(); ++end) {
-      const ByteClass kind = kClass[static_cast<unsigned char>(raw[end])];
-      if (kind == kAmp || kind == kCheck || kind == kDecline) break;
-    }
+    while (end < raw.size() && plain(raw[end])) ++end;
     value.append(raw.substr(i, end - i));
     i = end;
     if (i == raw.size()) break;
@@ -562,6 +571,7 @@ bool FastSanitizer::AttributeValue(std::string_view raw, std::string& value) con
       return false;
     }
   }
+  attribute.value = value;
   return true;
 }
 

@@ -69,6 +69,9 @@ void AppendUtf8(std::string& out, char32_t cp);
 // controls (except tab, LF, CR) and U+FFFE/U+FFFF are dropped.
 std::string CleanText(std::string_view in);
 
+// Whether CleanText would return `in` as it is (most text): spares a copy.
+bool IsCleanText(std::string_view in);
+
 // Cuts valid UTF-8 to at most `max` bytes without splitting a character.
 void TruncateUtf8(std::string& s, std::size_t max);
 

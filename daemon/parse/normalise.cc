@@ -101,11 +101,11 @@ Item Normalise(RawItem raw, const RawFeed& feed, const Context& context) {
   // link, else the feed URL.
   const std::string& html_base =
       !raw.html_base.empty() ? raw.html_base : !item.link.empty() ? item.link : raw.link_base;
-  auto sanitize = [&html_base](const std::string& raw_html, std::size_t cap, std::string* text) {
+  auto sanitize = [&html_base](std::string& raw_html, std::size_t cap, std::string* text) {
     if (raw_html.empty()) return std::string();
-    std::string cleaned = CleanText(raw_html);
-    TruncateUtf8(cleaned, cap * kRawHtmlFactor);
-    return SanitizeCapped(cleaned, html_base, cap, text);
+    if (!IsCleanText(raw_html)) raw_html = CleanText(raw_html);
+    TruncateUtf8(raw_html, cap * kRawHtmlFactor);
+    return SanitizeCapped(raw_html, html_base, cap, text);
   };
   item.summary = sanitize(raw.summary_html, kSummaryCap, &item.summary_text);
   item.content = sanitize(raw.content_html, kContentCap, &item.content_text);

@@ -145,12 +145,13 @@ const NfcQuickCheck& Nfc() {
 
 }  // namespace
 
-std::string CleanText(std::string_view in) {
+namespace {
+
+// The length of the longest prefix of `in` that CleanText keeps byte for
+// byte (it stops before invalid UTF-8, a dropped control, U+FFFE, U+FFFF);
+// sets *needs_nfc when a character in it may change under NFC.
+std::size_t KeptPrefix(std::string_view in, bool* needs_nfc) {
   const NfcQuickCheck& nfc = Nfc();
-  std::string out;
-  out.reserve(in.size());
-  bool needs_nfc = false;
-  std::size_t run = 0;  // start of the bytes kept as they are, not yet copied
   std::size_t i = 0;
   while (i < in.size()) {
     // The common case, ASCII text: eight bytes at a time while all are
@@ -171,28 +172,47 @@ std::string CleanText(std::string_view in) {
         (static_cast<unsigned char>(in[i + 1]) & 0xC0) == 0x80) {
       // Two bytes, always valid: Latin, Greek, Cyrillic letters.
       const char32_t cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(in[i + 1]) & 0x3Fu);
-      needs_nfc = needs_nfc || nfc.MayChange(cp);
+      *needs_nfc = *needs_nfc || nfc.MayChange(cp);
       i += 2;
       continue;
     }
     char32_t cp = 0;
     const std::size_t len = Utf8SequenceLength(in, i, &cp);
     const bool control = cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r';
-    if (len != 0 && !control && cp != 0xFFFE && cp != 0xFFFF) {
-      needs_nfc = needs_nfc || nfc.MayChange(cp);
-      i += len;
-      continue;
-    }
-    out.append(in.substr(run, i - run));
+    if (len == 0 || control || cp == 0xFFFE || cp == 0xFFFF) break;
+    *needs_nfc = *needs_nfc || nfc.MayChange(cp);
+    i += len;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string CleanText(std::string_view in) {
+  bool needs_nfc = false;
+  std::size_t i = KeptPrefix(in, &needs_nfc);
+  std::string out;
+  out.reserve(in.size());
+  out.append(in.substr(0, i));
+  while (i < in.size()) {
+    // in[i] is invalid (U+FFFD instead) or dropped.
+    char32_t cp = 0;
+    const std::size_t len = Utf8SequenceLength(in, i, &cp);
     if (len == 0) out += kReplacementChar;
     i += len == 0 ? 1 : len;
-    run = i;
+    const std::size_t kept = KeptPrefix(in.substr(i), &needs_nfc);
+    out.append(in.substr(i, kept));
+    i += kept;
   }
-  out.append(in.substr(run));
   // NFC, so the same Greek title typed precomposed or decomposed is one
   // string for ids, dedup and matching.
   if (!needs_nfc) return out;
   return Utf8procMap(out, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
+
+bool IsCleanText(std::string_view in) {
+  bool needs_nfc = false;
+  return KeptPrefix(in, &needs_nfc) == in.size() && !needs_nfc;
 }
 
 void TruncateUtf8(std::string& s, std::size_t max) {

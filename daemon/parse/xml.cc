@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "daemon/parse/internal.h"
 
@@ -39,27 +40,78 @@ bool SameNs(std::string_view a, std::string_view b) {
   return EqualsNoCase(strip(a), strip(b));
 }
 
-// The namespace URI of an element, found by walking up its xmlns
-// declarations. Undeclared but well-known prefixes, a frequent mistake, map
-// to their usual URI.
-std::string_view NamespaceOf(pugi::xml_node node) {
-  const std::string_view name = node.name();
-  const std::size_t colon = name.find(':');
-  const std::string_view prefix =
-      colon == std::string_view::npos ? std::string_view() : name.substr(0, colon);
-  const std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + std::string(prefix);
-  for (pugi::xml_node n = node; n.type() == pugi::node_element; n = n.parent()) {
-    if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
+// The URI `prefix` is bound to by an xmlns declaration on `node` itself.
+std::optional<std::string_view> Declared(pugi::xml_node node, std::string_view prefix) {
+  for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+    const std::string_view name = a.name();
+    if (prefix.empty() ? name == "xmlns"
+                       : name.size() == prefix.size() + 6 && name.starts_with("xmlns:") &&
+                             name.ends_with(prefix)) {
+      return std::string_view(a.value());
+    }
   }
-  static constexpr std::pair<std::string_view, std::string_view> kUsual[] = {
-      {"dc", kDcNs},       {"dcterms", kDcTermsNs}, {"content", kContentNs},
-      {"atom", kAtomNs},   {"rdf", kRdfNs},         {"media", kMediaNs},
-      {"sy", kSyNs},       {"xhtml", kXhtmlNs}};
-  for (const auto& [p, uri] : kUsual) {
-    if (prefix == p) return uri;
-  }
-  return {};
+  return std::nullopt;
 }
+
+// Namespace URIs of elements, found by walking up their xmlns
+// declarations. Undeclared but well-known prefixes, a frequent mistake, map
+// to their usual URI. Elements are looked up in sibling groups (the
+// children of one item, then of the next), so the bindings in force at the
+// grandparent (the channel, or the feed) are gathered once and kept.
+class Namespaces {
+ public:
+  std::string_view Of(pugi::xml_node node) {
+    const std::string_view name = node.name();
+    const std::size_t colon = name.find(':');
+    const std::string_view prefix =
+        colon == std::string_view::npos ? std::string_view() : name.substr(0, colon);
+    std::optional<std::string_view> uri = Declared(node, prefix);
+    const pugi::xml_node parent = node.parent();
+    if (!uri && parent.type() == pugi::node_element) uri = Declared(parent, prefix);
+    if (!uri) uri = InScope(parent.parent(), prefix);
+    if (uri) return *uri;
+    static constexpr std::pair<std::string_view, std::string_view> kUsual[] = {
+        {"dc", kDcNs},       {"dcterms", kDcTermsNs}, {"content", kContentNs},
+        {"atom", kAtomNs},   {"rdf", kRdfNs},         {"media", kMediaNs},
+        {"sy", kSyNs},       {"xhtml", kXhtmlNs}};
+    for (const auto& [p, usual] : kUsual) {
+      if (prefix == p) return usual;
+    }
+    return {};
+  }
+
+ private:
+  // The binding of `prefix` in force at `scope` (an element, or nothing
+  // above the root).
+  std::optional<std::string_view> InScope(pugi::xml_node scope, std::string_view prefix) {
+    if (scope != scope_) {
+      scope_ = scope;
+      bindings_.clear();
+      for (pugi::xml_node n = scope; n.type() == pugi::node_element; n = n.parent()) {
+        for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
+          const std::string_view name = a.name();
+          // "xmlns" binds the default namespace, "xmlns:p" the prefix p.
+          if (!name.starts_with("xmlns") || name.size() == 6 || (name.size() > 5 && name[5] != ':')) {
+            continue;
+          }
+          const std::string_view bound = name.size() > 5 ? name.substr(6) : std::string_view();
+          const bool inner = std::any_of(bindings_.begin(), bindings_.end(),
+                                         [&](const auto& b) { return b.first == bound; });
+          if (!inner) bindings_.emplace_back(bound, a.value());
+        }
+      }
+    }
+    for (const auto& [bound, uri] : bindings_) {
+      if (bound == prefix) return uri;
+    }
+    return std::nullopt;
+  }
+
+  pugi::xml_node scope_;
+  // Prefix and URI, innermost declaration first; both view the document,
+  // which outlives the reader.
+  std::vector<std::pair<std::string_view, std::string_view>> bindings_;
+};
 
 template <typename Fn>
 void ForEachChildElement(pugi::xml_node node, Fn&& fn) {
@@ -238,8 +290,8 @@ std::int64_t SyndicationSeconds(std::string_view period, std::string_view freque
 // scope). Bounded: feeds declare their prefixes up front.
 std::string UndeclaredPrefix(pugi::xml_node root) {
   constexpr int kMaxElements = 20000;
-  std::vector<std::string> declared;
-  std::vector<std::string> used;
+  std::vector<std::string_view> declared;  // views of the document's names
+  std::vector<std::string_view> used;
   int seen = 0;
   pugi::xml_node cur = root;
   while (cur && seen++ < kMaxElements) {
@@ -249,7 +301,7 @@ std::string UndeclaredPrefix(pugi::xml_node root) {
     }
     const std::string_view name = cur.name();
     if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) {
-      const std::string prefix(name.substr(0, colon));
+      const std::string_view prefix = name.substr(0, colon);
       if (std::find(used.begin(), used.end(), prefix) == used.end()) used.push_back(prefix);
     }
     pugi::xml_node next = cur.first_child();
@@ -269,9 +321,9 @@ std::string UndeclaredPrefix(pugi::xml_node root) {
     }
     if (cur == root) break;
   }
-  for (const std::string& prefix : used) {
+  for (std::string_view prefix : used) {
     if (prefix != "xml" && std::find(declared.begin(), declared.end(), prefix) == declared.end()) {
-      return prefix;
+      return std::string(prefix);
     }
   }
   return {};
@@ -297,6 +349,7 @@ class Reader {
     return SameNs(ns, kAtomNs) || SameNs(ns, kAtom03Ns) || (atom_ && IsCore(ns));
   }
   bool Is(pugi::xml_node node, std::string_view ns) const { return SameNs(NamespaceOf(node), ns); }
+  std::string_view NamespaceOf(pugi::xml_node node) const { return namespaces_.Of(node); }
 
   // `base_` with the xml:base declarations on `node` and its ancestors.
   // Sets *declared when any was found.
@@ -320,6 +373,7 @@ class Reader {
   std::string feed_ns_;  // the namespace of the feed's own elements
   bool atom_ = false;
   std::vector<pugi::xml_node> entries_;
+  mutable Namespaces namespaces_;  // a cache: reading does not change the reader
 };
 
 std::string Reader::BaseFor(pugi::xml_node node, bool* declared) const {
