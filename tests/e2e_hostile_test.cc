@@ -153,7 +153,7 @@ struct Case {
   std::string id;  // the source id is "h-" + id
   std::string content_type;
   std::string body;
-  std::string outcome;  // the source's last_outcome in /status.json
+  std::string outcome;  // the source's last_outcome in /status.json ("ok": stored)
 };
 
 // The value of a field of one source's line in /status.json.
@@ -373,10 +373,25 @@ TEST_CASE("hostile feeds and clients and configs: the daemon keeps serving and l
   for (const Case& c : cases) {
     const std::string before =
         hostile::Rss(hostile::RssItem(c.id + "-stored-first", "<title>Stored first " + c.id + "</title>"));
-    origin.Route("/h/" + c.id, [&turned, &c, before](const redwire::testing::FixtureRequest&) {
+    // The hostile body carries a validator, so once it is stored the
+    // daemon's next polls are 304s: parsing runs on the daemon's one event
+    // loop, and re-parsing every hostile body every second (seconds each
+    // unoptimised) would starve the HTTP checks below (docs/hardening.md,
+    // "Known limits").
+    origin.Route("/h/" + c.id, [&turned, &c, before](const redwire::testing::FixtureRequest& request) {
       redwire::testing::FixtureResponse r;
-      r.headers = {{"Content-Type", turned ? c.content_type : "application/rss+xml; charset=utf-8"}};
-      r.body = turned ? c.body : before;
+      if (!turned) {
+        r.headers = {{"Content-Type", "application/rss+xml; charset=utf-8"}};
+        r.body = before;
+        return r;
+      }
+      const std::string etag = "\"hostile-" + c.id + "\"";
+      if (auto it = request.headers.find("if-none-match"); it != request.headers.end() && it->second == etag) {
+        r.status = 304;
+        return r;
+      }
+      r.headers = {{"Content-Type", c.content_type}, {"ETag", etag}};
+      r.body = c.body;
       return r;
     });
     sources += SourceToml("h-" + c.id, origin.url("/h/" + c.id));
@@ -421,7 +436,10 @@ TEST_CASE("hostile feeds and clients and configs: the daemon keeps serving and l
   INFO(status);
   for (const Case& c : cases) {
     INFO("case " << c.id);
-    CHECK(StatusField(status, "h-" + c.id, "last_outcome") == c.outcome);
+    // A stored hostile body is answered 304 on the next polls.
+    const std::string outcome = StatusField(status, "h-" + c.id, "last_outcome");
+    if (c.outcome == "ok") CHECK((outcome == "ok" || outcome == "not-modified"));
+    else CHECK(outcome == c.outcome);
     CHECK(ServedAnywhere(daemon, "h-" + c.id, "Stored first " + c.id));
     const auto entries = AtomEntries(Get(daemon.url("/sources/h-" + c.id + ".atom")).body);
     for (const auto& e : entries) {
@@ -464,11 +482,7 @@ TEST_CASE("hostile feeds and clients and configs: the daemon keeps serving and l
   CHECK(dates.find("<updated>9999") == std::string::npos);
   CHECK(dates.find("<published>9999") == std::string::npos);
 
-  // 4. Hostile clients. The sources go back to their harmless bodies
-  // first: parsing runs on the daemon's one event loop, and re-parsing a
-  // 100 000-item or 10 MB document every second (ten times slower under
-  // the sanitizers) would be measured here instead of the HTTP side.
-  turned = false;
+  // 4. Hostile clients.
   {
     // A 1 MB header: refused (or the connection reset while curl sent it).
     const std::string huge = "X-Big: " + std::string(1000 * 1000, 'a');
