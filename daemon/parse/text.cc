@@ -50,8 +50,14 @@ bool IsValidUtf8(std::string_view s) {
       i += sizeof word;
     }
     if (i >= s.size()) break;
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
       ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < s.size() &&
+        (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
+      i += 2;  // Latin, Greek, Cyrillic: two bytes, nothing more to check
       continue;
     }
     char32_t cp;
