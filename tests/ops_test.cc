@@ -536,7 +536,8 @@ TEST_CASE("inotify reload: saving a *.toml under the config directory reloads it
   const unsigned short port = FreePort();
   Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
   INFO(daemon.log());
-  REQUIRE(WaitFor([&] { return Get(Url(port, "/")).status == 200; }, 10s));
+  // The log as it is then, should the daemon not come up.
+  if (!WaitFor([&] { return Get(Url(port, "/")).status == 200; }, 10s)) FAIL("not serving; log:\n" << daemon.log());
   CHECK(Get(Url(port, "/topics/strikes.atom")).status == 404);
 
   // Three saves in quick succession give one reload.
