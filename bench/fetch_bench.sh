@@ -30,19 +30,32 @@ trap cleanup EXIT INT TERM
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # Feeds: 20 items each, a few hundred bytes of text per item, like a party
-# site's RSS.
+# site's RSS. Every item has its own text (60 words drawn from a 5000-word
+# vocabulary, common words more often, as in prose): items that all shared
+# a few texts would all be near-duplicates of each other, which no real set
+# of feeds is.
 mkdir -p "$WORK/www"
 python3 - "$WORK/www" "$FEEDS" "$PORT" <<'EOF'
-import sys, email.utils
+import random, sys, email.utils
 root, n, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 words = ("solidarity strike congress party youth workers union peace cuba "
          "palestine nato elections statement communist central committee").split()
+syllables = "ka lo ri ne ta mo pu se di ga vo le xi ro ba tu".split()
+def generated(r):  # a distinct word per number: its base-16 digits as syllables
+    out = ""
+    while r:
+        out += syllables[r % 16]
+        r //= 16
+    return out
+vocabulary = words + [generated(r) for r in range(16, 16 + 5000 - len(words))]
+rng = random.Random(20241122)
 with open(root + "/../urls", "w") as urls:
     for f in range(n):
         items = []
         for i in range(20):
             when = email.utils.formatdate(1700000000 - f * 977 - i * 3600, usegmt=True)
-            text = " ".join(words[(f + i + k) % len(words)] for k in range(60))
+            text = " ".join(vocabulary[min(int(len(vocabulary) ** rng.random()) - 1, len(vocabulary) - 1)]
+                            for _ in range(60))
             items.append(f"<item><title>Feed {f} item {i}: {words[i % len(words)]}</title>"
                          f"<link>https://party{f}.example/news/{i}</link>"
                          f"<guid>https://party{f}.example/news/{i}</guid>"

@@ -666,26 +666,27 @@ constexpr const char* kSourceStateColumns =
     "last_bytes, last_elapsed_ms, items_seen, next_due, interval, moved_to, moved_from, "
     "gone, gone_url";
 
-// Binds ?1..?19 of kInsertItem / kUpdateItem.
+// Binds ?1..?19 of kInsertItem / kUpdateItem. The item's text is bound
+// without a copy: `item` must outlive the statement's execution.
 void BindItem(SQLite::Statement& st, const Item& item, UnixTime published, UnixTime updated,
               bool date_is_first_seen, std::int64_t hash, std::uint64_t simhash) {
-  st.bind(1, item.source_id);
-  st.bind(2, item.id);
-  st.bind(3, item.guid);
-  st.bind(4, item.title);
-  st.bind(5, item.link);
-  st.bind(6, item.canonical_link);
+  st.bindNoCopy(1, item.source_id);
+  st.bindNoCopy(2, item.id);
+  st.bindNoCopy(3, item.guid);
+  st.bindNoCopy(4, item.title);
+  st.bindNoCopy(5, item.link);
+  st.bindNoCopy(6, item.canonical_link);
   st.bind(7, published);
   st.bind(8, updated);
   st.bind(9, date_is_first_seen ? 1 : 0);
-  st.bind(10, item.author);
-  st.bind(11, item.summary);
-  st.bind(12, item.content);
-  st.bind(13, item.summary_text);
-  st.bind(14, item.content_text);
+  st.bindNoCopy(10, item.author);
+  st.bindNoCopy(11, item.summary);
+  st.bindNoCopy(12, item.content);
+  st.bindNoCopy(13, item.summary_text);
+  st.bindNoCopy(14, item.content_text);
   st.bind(15, EncodeCategories(item.categories));
   st.bind(16, EncodeEnclosures(item.enclosures));
-  st.bind(17, item.language);
+  st.bindNoCopy(17, item.language);
   st.bind(18, hash);
   st.bind(19, static_cast<std::int64_t>(simhash));
 }
@@ -992,8 +993,8 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
         current = &item;
         const std::int64_t hash = ContentHash(item);
 
-        select.bind(1, item.source_id);
-        select.bind(2, item.id);
+        select.bindNoCopy(1, item.source_id);
+        select.bindNoCopy(2, item.id);
         std::int64_t row_id = 0;
         UnixTime published = item.published;
         bool date_is_first_seen = item.date_is_first_seen;
@@ -1017,8 +1018,8 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
           update.exec();
           update.reset();
           fts_update.bind(1, row_id);
-          fts_update.bind(2, folded.title);
-          fts_update.bind(3, folded.body);
+          fts_update.bindNoCopy(2, folded.title);
+          fts_update.bindNoCopy(3, folded.body);
           fts_update.exec();
           fts_update.reset();
           ++stats.updated;
@@ -1039,8 +1040,8 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
           std::int64_t twin = 0;
           std::int64_t cluster = 0;
           if (!item.canonical_link.empty()) {
-            same_link.bind(1, item.canonical_link);
-            same_link.bind(2, item.source_id);
+            same_link.bindNoCopy(1, item.canonical_link);
+            same_link.bindNoCopy(2, item.source_id);
             if (same_link.executeStep()) {
               twin = same_link.getColumn(0).getInt64();
               cluster = same_link.getColumn(1).getInt64();
@@ -1073,8 +1074,8 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
           insert.reset();
           row_id = db.getLastInsertRowid();
           fts_insert.bind(1, row_id);
-          fts_insert.bind(2, folded.title);
-          fts_insert.bind(3, folded.body);
+          fts_insert.bindNoCopy(2, folded.title);
+          fts_insert.bindNoCopy(3, folded.body);
           fts_insert.exec();
           fts_insert.reset();
           ++stats.inserted;
@@ -1088,7 +1089,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
 
         for (const std::string& topic : topics[i]) {
           add_topic.bind(1, row_id);
-          add_topic.bind(2, topic);
+          add_topic.bindNoCopy(2, topic);
           add_topic.bind(3, published);
           add_topic.exec();
           add_topic.reset();
