@@ -120,7 +120,7 @@ std::vector<std::string> FeedStems() {
 
 }  // namespace
 
-TEST_CASE("jing finds no error in any served Atom feed or page", "[readers]") {
+TEST_CASE("jing finds no error in any served Atom feed, page or search", "[readers]") {
   if (Command("command -v jing").status != 0) FAIL("jing is not installed (Debian package jing)");
   Site site(2);  // two entries per page, so every feed has history pages
   TempDir out;
@@ -139,6 +139,10 @@ TEST_CASE("jing finds no error in any served Atom feed or page", "[readers]") {
     }
   }
   REQUIRE(files.size() == 10);  // all has 3 pages, cuba-solidarity 2, the rest 1
+  const Served search = Fetch(site.base() + "/search?q=cuba&topic=cuba-solidarity");
+  REQUIRE(search.status == 200);
+  files.push_back((out.path / "search.atom").string());
+  WriteText(files.back(), search.body);
   std::string command = "jing -c " + kSchema;
   for (const auto& f : files) command += " " + f;
   const Run valid = Command(command);

@@ -233,6 +233,56 @@ TEST_CASE("HTTP validators: ETag, Last-Modified, 304, gzip, Vary, Cache-Control"
   }
 }
 
+TEST_CASE("A search is a feed: validators, 304, gzip, cached until the store changes") {
+  World world;
+  Feeds feeds(*world.store, world.config, kBase);
+  auto search = [&](const std::string& query, std::map<std::string, std::string> headers = {}) {
+    Request r = Get("/search", std::move(headers));
+    r.target = "/search?" + query;
+    r.query = query;
+    return MustServe(feeds, r);
+  };
+  const Response full = search("q=cuba");
+  REQUIRE(full.status == 200);
+  CHECK(full.content_type == "application/atom+xml; charset=utf-8");
+  CHECK(AtomTitles(full.body) == std::vector<std::string>{"Solidarity with socialist Cuba"});
+  CHECK(LinkHref(full.body, "self") == kBase + "/search?q=cuba");
+  const std::string etag = full.headers.at("ETag");
+  CHECK(full.headers.at("Last-Modified").substr(26) == "GMT");
+  CHECK(full.headers.at("Cache-Control") == "public, max-age=60");
+  CHECK(full.headers.at("Vary") == "Accept-Encoding");
+
+  CHECK(search("q=cuba", {{"if-none-match", etag}}).status == 304);
+  CHECK(search("q=cuba", {{"if-modified-since", full.headers.at("Last-Modified")}}).status == 304);
+  const Response gz = search("q=cuba", {{"accept-encoding", "gzip"}});
+  CHECK(gz.headers.at("Content-Encoding") == "gzip");
+  CHECK(Gunzip(gz.body) == full.body);
+
+  // Served from memory until the store changes; parameters in any order are
+  // one search.
+  const auto renders = feeds.renders();
+  for (int i = 0; i < 20; ++i) search("q=cuba");
+  CHECK(feeds.renders() == renders);
+  CHECK(search("topic=cuba-solidarity&q=cuba").body != full.body);
+  CHECK(feeds.renders() == renders + 1);
+  CHECK(search("q=cuba&topic=cuba-solidarity").headers.at("ETag") ==
+        search("topic=cuba-solidarity&q=cuba").headers.at("ETag"));
+  CHECK(feeds.renders() == renders + 1);
+
+  world.Add({MakeItem("pce", 7, "Cuba resiste al bloqueo", "Solidaridad con Cuba.", 1709800000, "es")});
+  const Response after = search("q=cuba", {{"if-none-match", etag}});
+  CHECK(after.status == 200);
+  CHECK(after.headers.at("ETag") != etag);
+  CHECK(AtomTitles(after.body).front() == "Cuba resiste al bloqueo");
+
+  SECTION("a search with nothing to look for is the reader's mistake") {
+    const Response bad = search("q=-nato");
+    CHECK(bad.status == 400);
+    CHECK(!bad.body.empty());
+    CHECK(search("q=").status == 400);
+  }
+}
+
 TEST_CASE("Bodies are rendered once per change, and only for the feeds a change touches") {
   World world;
   Feeds feeds(*world.store, world.config, kBase);

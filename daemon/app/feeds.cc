@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +35,8 @@ constexpr int kStaticPages = 10;
 // pages); this cap only matters for a huge configuration.
 constexpr std::size_t kMaxCacheBytes = 256u << 20;
 constexpr const char* kCacheControl = "public, max-age=60";
+// Rendered searches kept at once (see Feeds::Search).
+constexpr std::size_t kMaxSearches = 256;
 
 struct Ext {
   const char* suffix;
@@ -172,6 +175,75 @@ bool IsIdSegment(std::string_view id) {
   return !id.empty() && id.find('/') == std::string_view::npos && id != "." && id != "..";
 }
 
+// One value of an application/x-www-form-urlencoded query, decoded ('+'
+// is a space); empty when absent.
+std::string QueryParam(const std::string& query, const std::string& name) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    std::size_t end = query.find('&', pos);
+    if (end == std::string::npos) end = query.size();
+    const std::string pair = query.substr(pos, end - pos);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      const std::string raw = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+      std::string out;
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') {
+          out += ' ';
+        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += raw[i];
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::string PercentEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// A search's parameters in one canonical query string: the cache key and the
+// feed's self link, so "q=a&topic=b" and "topic=b&q=a" are one feed.
+struct SearchKey {
+  std::string q, topic, source;
+  static SearchKey Of(const std::string& query) {
+    return {QueryParam(query, "q"), QueryParam(query, "topic"), QueryParam(query, "source")};
+  }
+  std::string Target() const {
+    std::string target = "/search?q=" + PercentEncode(q);
+    if (!topic.empty()) target += "&topic=" + PercentEncode(topic);
+    if (!source.empty()) target += "&source=" + PercentEncode(source);
+    return target;
+  }
+};
+
+// Last-Modified of a page of entries: the newest entry time, never before
+// `floor` (the configuration's load) nor after now.
+UnixTime ModifiedOf(const std::vector<store::StoredItem>& page, UnixTime floor) {
+  UnixTime modified = floor;
+  for (const auto& stored : page) {
+    modified = std::max({modified, stored.item.updated, stored.item.published, stored.first_seen});
+  }
+  return std::min(modified, Now());
+}
+
 http::Response NotModified(const http::Response& full) {
   http::Response r;
   r.status = 304;
@@ -275,6 +347,7 @@ void Feeds::Reload(std::shared_ptr<const LiveConfig> config, std::string base_ur
   loaded_at_ = Now();
   cache_.clear();
   cache_bytes_ = 0;
+  searches_.clear();
   Listen(config_->changes);
   if (auto written = WriteAll(); !written.ok()) spdlog::error("publish_dir: {}", written.error().message);
 }
@@ -284,6 +357,7 @@ void Feeds::AdvertiseHub(bool on) {
   hub_ = on;
   cache_.clear();
   cache_bytes_ = 0;
+  searches_.clear();
   if (auto written = WriteAll(); !written.ok()) spdlog::error("publish_dir: {}", written.error().message);
 }
 
@@ -433,11 +507,7 @@ std::optional<Feeds::Entry> Feeds::RenderFeed(const FeedKey& key) {
     case Format::kHtml: entry.body = publish::RenderFeedPage(info, page, source_of); break;
   }
   // Last-Modified moves with the newest entry time and with a reload.
-  entry.modified = loaded_at_;
-  for (const auto& stored : page) {
-    entry.modified = std::max({entry.modified, stored.item.updated, stored.item.published, stored.first_seen});
-  }
-  entry.modified = std::min(entry.modified, Now());
+  entry.modified = ModifiedOf(page, loaded_at_);
   return entry;
 }
 
@@ -467,6 +537,16 @@ Feeds::Entry Feeds::RenderOpml(bool topics) {
   return entry;
 }
 
+// The validators and the compressed copy of a rendered body.
+void Feeds::Seal(Entry& entry) {
+  entry.etag = EtagOf(entry.body, "");
+  std::string gz = publish::Gzip(entry.body);
+  if (!gz.empty() && gz.size() < entry.body.size()) {
+    entry.gzip = std::move(gz);
+    entry.etag_gzip = EtagOf(entry.body, "-gz");
+  }
+}
+
 std::optional<Feeds::Entry> Feeds::Render(const std::string& path) {
   std::optional<Entry> entry;
   if (path == "/topics.opml" || path == "/sources.opml") {
@@ -476,12 +556,7 @@ std::optional<Feeds::Entry> Feeds::Render(const std::string& path) {
   }
   if (!entry) return entry;
   ++renders_;
-  entry->etag = EtagOf(entry->body, "");
-  std::string gz = publish::Gzip(entry->body);
-  if (!gz.empty() && gz.size() < entry->body.size()) {
-    entry->gzip = std::move(gz);
-    entry->etag_gzip = EtagOf(entry->body, "-gz");
-  }
+  Seal(*entry);
   return entry;
 }
 
@@ -516,36 +591,97 @@ std::optional<std::string> Feeds::Body(const std::string& path) {
 
 std::optional<http::Response> Feeds::Handle(const http::Request& request) {
   const std::string& path = request.path;
+  if (path == "/search") return Search(request);
   const bool opml = path == "/topics.opml" || path == "/sources.opml";
   if (!opml && !FeedKey::Parse(path)) return std::nullopt;
   const Entry* entry = Get(path);
   if (!entry) return http::Response{404, "text/plain; charset=utf-8", {}, "not found\n"};
+  return Serve(request, *entry);
+}
 
-  const bool gzip = !entry->gzip.empty() && AcceptsGzip(request.header("accept-encoding"));
+http::Response Feeds::Serve(const http::Request& request, const Entry& entry) {
+  const bool gzip = !entry.gzip.empty() && AcceptsGzip(request.header("accept-encoding"));
   http::Response r;
-  r.content_type = entry->content_type;
-  r.headers["ETag"] = gzip ? entry->etag_gzip : entry->etag;
-  r.headers["Last-Modified"] = HttpDate(entry->modified);
+  r.content_type = entry.content_type;
+  r.headers["ETag"] = gzip ? entry.etag_gzip : entry.etag;
+  r.headers["Last-Modified"] = HttpDate(entry.modified);
   r.headers["Cache-Control"] = kCacheControl;
   r.headers["Vary"] = "Accept-Encoding";
-  if (FeedKey::Parse(path) && FeedKey::Parse(path)->format == Format::kHtml) {
+  if (std::string_view(entry.content_type).starts_with("text/html")) {
     // The page has no scripts; say so, so nothing injected could run.
     r.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:";
   }
   // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
   const std::string none_match = request.header("if-none-match");
   if (!none_match.empty()) {
-    if (NoneMatchHits(none_match, {&entry->etag, &entry->etag_gzip})) return NotModified(r);
+    if (NoneMatchHits(none_match, {&entry.etag, &entry.etag_gzip})) return NotModified(r);
   } else if (auto since = ParseHttpDate(request.header("if-modified-since"))) {
-    if (entry->modified <= *since) return NotModified(r);
+    if (entry.modified <= *since) return NotModified(r);
   }
   if (gzip) {
     r.headers["Content-Encoding"] = "gzip";
-    r.body = entry->gzip;
+    r.body = entry.gzip;
   } else {
-    r.body = entry->body;
+    r.body = entry.body;
   }
   return r;
+}
+
+// A search is rendered once per change to the store, like "all": a reader
+// polling a subscribed search gets the cached bytes and its 304s.
+http::Response Feeds::Search(const http::Request& request) {
+  const SearchKey search = SearchKey::Of(request.query);
+  const std::string target = search.Target();
+  const std::uint64_t generation = GenerationOf(target);
+  if (auto it = searches_.find(target); it != searches_.end() && it->second->generation == generation) {
+    return Serve(request, *it->second);
+  }
+  store::Query query;
+  query.search = search.q;
+  query.dedup = true;
+  query.limit = std::max(1, config_->catalog.settings.feed_entries);
+  if (!search.topic.empty()) query.topic = search.topic;
+  if (!search.source.empty()) query.source = search.source;
+  auto items = store_.Items(query);
+  if (!items.ok()) {
+    // A search with nothing to look for is the reader's mistake, not ours.
+    const std::string& message = items.error().message;
+    if (message.rfind("store: search: ", 0) == 0) {
+      return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
+    }
+    spdlog::error("http: /search: {}", message);
+    return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
+  }
+  const auto config = config_;
+  publish::SourceLookup source_of = [config](const std::string& source_id) {
+    publish::SourceInfo info{source_id, source_id, {}, {}};
+    if (const config::Source* source = config->source(source_id)) {
+      info.title = source->name;
+      info.feed_url = source->url;
+    }
+    return info;
+  };
+  publish::FeedInfo info;
+  info.id = "urn:redwire:search:" + PercentEncode(search.q);
+  info.title = "redwire — search: " + search.q;
+  info.self_url = base_url_ + target;
+  info.alternate_url = base_url_ + "/";
+  info.generated_at = started_;
+  if (hub_) info.hub_url = base_url_ + "/hub";
+
+  Entry entry;
+  entry.content_type = ExtOf(Format::kAtom).content_type;
+  entry.modified = ModifiedOf(items.value(), loaded_at_);
+  entry.generation = generation;
+  ++renders_;
+  entry.body = publish::RenderAtom(info, items.value(), source_of);
+  Seal(entry);
+  // Searches are the readers' own words: bounded apart from the feeds, so
+  // many distinct ones cannot push the feeds out of their cache.
+  if (searches_.size() >= kMaxSearches) searches_.clear();
+  auto& kept = searches_[target];
+  kept = std::make_shared<const Entry>(std::move(entry));
+  return Serve(request, *kept);
 }
 
 Status Feeds::WriteFile(const std::string& relative, const std::string& body) {

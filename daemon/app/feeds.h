@@ -9,6 +9,7 @@
 //   /topics/ID.{atom,json,html}      /topics/ID/page/N.{atom,json,html}
 //   /sources/ID.{atom,json,html}     /sources/ID/page/N.{atom,json,html}
 //   /topics.opml  /sources.opml
+//   /search?q=WORDS[&topic=ID][&source=ID]   (Atom; one entry per cluster)
 #pragma once
 
 #include <cstdint>
@@ -51,8 +52,8 @@ class Feeds {
   Feeds(const Feeds&) = delete;
   Feeds& operator=(const Feeds&) = delete;
 
-  // The response for a feed or OPML path; nullopt for any other path.
-  // Answers GET and HEAD; conditional requests get 304.
+  // The response for a feed, OPML or search path; nullopt for any other
+  // path. Answers GET and HEAD; conditional requests get 304.
   std::optional<http::Response> Handle(const http::Request& request);
 
   // A new configuration: drops every cached body and, with publish_dir,
@@ -87,7 +88,10 @@ class Feeds {
 
  private:
   struct Entry;
+  static void Seal(Entry& entry);
   const Entry* Get(const std::string& path);
+  http::Response Serve(const http::Request& request, const Entry& entry);
+  http::Response Search(const http::Request& request);
   std::optional<Entry> Render(const std::string& path);
   std::optional<Entry> RenderFeed(const FeedKey& key);
   Entry RenderOpml(bool topics);
@@ -104,6 +108,8 @@ class Feeds {
   std::uint64_t next_generation_ = 1;
   std::map<std::string, std::shared_ptr<const Entry>> cache_;
   std::size_t cache_bytes_ = 0;
+  // Rendered searches by canonical target; they follow "all".
+  std::map<std::string, std::shared_ptr<const Entry>> searches_;
   std::uint64_t renders_ = 0;
   Observer observer_;
   bool hub_ = false;

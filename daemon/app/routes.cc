@@ -1,12 +1,8 @@
 #include "daemon/app/routes.h"
 
-#include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/publish/publish.h"
 
@@ -26,93 +22,6 @@ std::map<std::string, store::SourceState> StatesById(store::Store& store) {
     for (auto& s : all.value()) out[s.source_id] = std::move(s);
   }
   return out;
-}
-
-// One value of an application/x-www-form-urlencoded query, decoded ('+'
-// is a space); empty when absent.
-std::string QueryParam(const std::string& query, const std::string& name) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    std::size_t end = query.find('&', pos);
-    if (end == std::string::npos) end = query.size();
-    const std::string pair = query.substr(pos, end - pos);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      const std::string raw = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-      std::string out;
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          out += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-          i += 2;
-        } else {
-          out += raw[i];
-        }
-      }
-      return out;
-    }
-    pos = end + 1;
-  }
-  return {};
-}
-
-std::string PercentEncode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-// GET /search?q=...[&topic=ID][&source=ID]: the newest matching items as an
-// Atom feed, one entry per duplicate cluster, so a reader can subscribe to a
-// search. The words are matched by the store's full-text index.
-http::Response SearchFeed(store::Store& store, const LiveConfig& config, const std::string& base_url,
-                          const http::Request& request) {
-  const std::string q = QueryParam(request.query, "q");
-  store::Query query;
-  query.search = q;
-  query.dedup = true;
-  query.limit = config.catalog.settings.feed_entries;
-  if (std::string topic = QueryParam(request.query, "topic"); !topic.empty()) query.topic = topic;
-  if (std::string source = QueryParam(request.query, "source"); !source.empty()) query.source = source;
-  auto items = store.Items(query);
-  if (!items.ok()) {
-    // A search with nothing to look for is the reader's mistake, not ours.
-    const std::string& message = items.error().message;
-    if (message.rfind("store: search: ", 0) == 0) {
-      return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
-    }
-    spdlog::error("http: /search: {}", message);
-    return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
-  }
-  publish::SourceLookup source_of = [&config](const std::string& source_id) {
-    publish::SourceInfo info{source_id, source_id, {}, {}};
-    if (const config::Source* source = config.source(source_id)) {
-      info.title = source->name;
-      info.feed_url = source->url;
-    }
-    return info;
-  };
-  publish::FeedInfo info;
-  info.id = "urn:redwire:search:" + PercentEncode(q);
-  info.title = "redwire — search: " + q;
-  info.self_url = base_url + request.target;
-  info.alternate_url = base_url + "/";
-  info.generated_at = Now();
-  http::Response r;
-  r.content_type = "application/atom+xml; charset=utf-8";
-  r.headers["Cache-Control"] = "max-age=60";
-  r.body = publish::RenderAtom(info, items.value(), source_of);
-  return r;
 }
 
 }  // namespace
@@ -164,7 +73,6 @@ http::Response Routes::Handle(const http::Request& request) {
   if (path == "/status.json") return Status();
   if (path == "/metrics") return MetricsText();
   if (path == "/hub" && hub_) return hub_->Handle(request);
-  if (path == "/search") return SearchFeed(store_, *config_, base_url_, request);
   if (auto feed = feeds_.Handle(request)) return std::move(*feed);
   return NotFound();
 }
