@@ -83,6 +83,11 @@ TEST_CASE("redwire scrape with the shipped rules of feeds/ yields every saved pa
       {"avante-issue.html", {"--source", "avante", "--config", kShipped}, 2, "Greve na Administração Pública"},
       {"kprf-russian.html", {"--source", "kprf", "--config", kShipped}, 3,
        "Первомай: тысячи омичей вышли на демонстрацию"},
+      // The same pages in their sites' legacy charsets come out the same.
+      {"kprf-russian-cp1251.html", {"--source", "kprf", "--config", kShipped}, 3,
+       "Первомай: тысячи омичей вышли на демонстрацию"},
+      {"rizospastis-greek-iso8859-7.html", {"--source", "rizospastis", "--config", kShipped}, 4,
+       "Αλληλεγγύη στον λαό της Κούβας"},
       {"eci-news.html", {"--source", "eci", "--config", kShipped}, 2, "Meeting of the Secretariat of the ECI"},
       {"wfdy-statements.html", {"--source", "wfdy", "--config", kShipped}, 4, "No to NATO, yes to peace"},
       {"sacp-statements.html", {"--source", "sacp", "--config", kShipped}, 2, "SACP Central Committee statement"},

@@ -45,11 +45,11 @@ struct Expected {
 };
 
 Extraction Run(const std::string& fixture, const RuleText& text, const std::string& url,
-               const std::string& lang = "en") {
+               const std::string& lang = "en", const std::string& content_type = "") {
   auto rules = Rules::Compile(text);
   INFO(fixture);
   REQUIRE(rules.ok());
-  auto out = redwire::scrape::Extract(Fixture(fixture), rules.value(), {"test", url, lang, kNow});
+  auto out = redwire::scrape::Extract(Fixture(fixture), rules.value(), {"test", url, lang, kNow, content_type});
   REQUIRE(out.ok());
   return std::move(out.value());
 }
@@ -266,6 +266,52 @@ TEST_CASE("Russian dates (KPRF regional Drupal): capitalised genitive months", "
       {"Первомай: тысячи омичей вышли на демонстрацию", "http://omsk-kprf.ru/node/9120", Utc(2018, 5, 5)},
   });
   CHECK(x.next_page == "http://omsk-kprf.ru/news?page=1");
+}
+
+TEST_CASE("Legacy charsets: pages in windows-1251 and ISO-8859-7 read as their UTF-8 twins", "[fixtures]") {
+  RuleText greek;
+  greek.item = "td.leftcol div.storyItem";
+  greek.title = "h2.storyTitle";
+  greek.date = "div.storyDate";
+  greek.date_lang = "el";
+  greek.summary = "div.storyLead";
+  const Extraction utf8 = Run("rizospastis-greek.html", greek, "https://www.rizospastis.gr/", "el");
+  REQUIRE(utf8.items.size() == 4);
+  CHECK(utf8.encoding == "utf-8");
+  auto same_items = [&](const Extraction& x, const Extraction& twin) {
+    REQUIRE(x.items.size() == twin.items.size());
+    for (std::size_t i = 0; i < x.items.size(); ++i) {
+      CHECK(x.items[i].title == twin.items[i].title);
+      CHECK(x.items[i].link == twin.items[i].link);
+      CHECK(x.items[i].published == twin.items[i].published);
+      CHECK(x.items[i].summary_text == twin.items[i].summary_text);
+    }
+    CHECK(x.meta.title == twin.meta.title);
+  };
+
+  SECTION("ISO-8859-7 named only by the HTTP Content-Type") {
+    const Extraction x = Run("rizospastis-greek-iso8859-7.html", greek, "https://www.rizospastis.gr/", "el",
+                             "text/html; charset=ISO-8859-7");
+    CHECK(x.encoding == "iso-8859-7");
+    same_items(x, utf8);
+  }
+  SECTION("ISO-8859-7 declared nowhere: detected") {
+    const Extraction x = Run("rizospastis-greek-iso8859-7.html", greek, "https://www.rizospastis.gr/", "el");
+    CHECK(x.encoding != "utf-8");
+    same_items(x, utf8);
+  }
+  SECTION("windows-1251 declared by <meta http-equiv>") {
+    RuleText russian;
+    russian.item = "div.view-news div.views-row";
+    russian.title = "div.views-field-title a";
+    russian.date = "span.date-display-single";
+    russian.summary = "div.views-field-body";
+    const Extraction x = Run("kprf-russian-cp1251.html", russian, "http://omsk-kprf.ru/news", "ru");
+    CHECK(x.encoding == "windows-1251");
+    same_items(x, Run("kprf-russian.html", russian, "http://omsk-kprf.ru/news", "ru"));
+    CHECK(x.items.at(0).title == "Коммунисты провели пикет против повышения тарифов ЖКХ");
+    CHECK(x.items.at(0).published == Utc(2026, 1, 31));
+  }
 }
 
 TEST_CASE("Turkish dates (TKP, WordPress JNews theme)", "[fixtures]") {

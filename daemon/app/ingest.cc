@@ -89,7 +89,7 @@ void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::So
   parse::Context context{source.id, url, response.content_type, now};
   auto parsed = parse::ParseFeed(response.body, context);
   if (!parsed.ok()) {
-    Discover(std::move(config), source, url, response.body, parsed.error(), std::move(done));
+    Discover(std::move(config), source, url, response, parsed.error(), std::move(done));
     return;
   }
   StoreFeed(std::move(config), source, std::move(parsed.value()), std::move(done));
@@ -98,9 +98,9 @@ void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::So
 // A "feed" URL that answers with a web page: use the feed the page
 // advertises, one hop only, never the page itself again.
 void Ingester::Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-                        const std::string& page_url, const std::string& body, Error why, Done done) {
+                        const std::string& page_url, const fetch::Response& page, Error why, Done done) {
   std::string feed_url;
-  for (const auto& feed : scrape::DiscoverFeeds(body, page_url)) {
+  for (const auto& feed : scrape::DiscoverFeeds(page.body, page_url, page.content_type)) {
     if (parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(page_url) &&
         parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(source.url)) {
       feed_url = feed.url;
@@ -203,7 +203,7 @@ void Ingester::Flush() {
 // import only), then the new items' own pages, then the store.
 void Ingester::IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& response) {
   const std::string url = response.final_url.empty() ? job->source.url : response.final_url;
-  const scrape::Page page{job->source.id, url, job->source.lang, job->now};
+  const scrape::Page page{job->source.id, url, job->source.lang, job->now, response.content_type};
   auto extracted = scrape::Extract(response.body, job->rules, page);
   ++job->pages;
   job->pages_seen.insert(parse::CanonicalUrl(url));
@@ -290,7 +290,8 @@ void Ingester::FollowNext(std::shared_ptr<PageJob> job) {
     if (r.outcome != fetch::Outcome::kOk) {
       spdlog::warn("{}: item page {}: {}", job->source.id, item.link, r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error);
     } else {
-      auto content = scrape::ExtractContent(r.body, job->rules, r.final_url.empty() ? item.link : r.final_url);
+      auto content = scrape::ExtractContent(r.body, job->rules, r.final_url.empty() ? item.link : r.final_url,
+                                            r.content_type);
       if (content.ok()) {
         item.content = std::move(content->html);
         item.content_text = std::move(content->text);

@@ -62,7 +62,7 @@ class Ingester {
   void FollowNext(std::shared_ptr<PageJob> job);
   void StorePage(std::shared_ptr<PageJob> job);
   void Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-                const std::string& page_url, const std::string& body, Error why, Done done);
+                const std::string& page_url, const fetch::Response& page, Error why, Done done);
   void StoreFeed(std::shared_ptr<const LiveConfig> config, const config::Source& source, ParsedFeed feed,
                  Done done);
   void Flush();

@@ -127,10 +127,12 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   if (!rules.ok()) return Error{"rules: " + rules.error().message};
 
   std::string body;
+  std::string content_type;
   if (IsHttp(target)) {
     auto response = FetchOnce(target, allow_private, user_agent);
     if (!response.ok()) return response.error();
     body = std::move(response->body);
+    content_type = std::move(response->content_type);
     page_url = response->final_url;
   } else {
     auto file = ReadFile(target);
@@ -141,7 +143,7 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   const UnixTime now = options.now ? options.now
                                    : std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::system_clock::now().time_since_epoch()).count();
-  auto extracted = scrape::Extract(body, rules.value(), scrape::Page{options.source_id, page_url, lang, now});
+  auto extracted = scrape::Extract(body, rules.value(), scrape::Page{options.source_id, page_url, lang, now, content_type});
   if (!extracted.ok()) return Error{target + ": " + extracted.error().message};
   scrape::Extraction& x = extracted.value();
 
@@ -157,7 +159,7 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
         follow_notes[i] = page.error().message;
         continue;
       }
-      auto content = scrape::ExtractContent(page->body, rules.value(), page->final_url);
+      auto content = scrape::ExtractContent(page->body, rules.value(), page->final_url, page->content_type);
       if (!content.ok()) {
         follow_notes[i] = content.error().message;
         continue;
@@ -187,12 +189,14 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
     }
     out += "],\n\"matched\":" + std::to_string(x.matched) + ",\"collapsed\":" + std::to_string(x.collapsed) +
            ",\"undated\":" + std::to_string(x.undated) + ",\"bad_dates\":" + std::to_string(x.bad_dates) +
-           ",\"next_page\":" + JsonString(x.next_page) + ",\"warnings\":[";
+           ",\"next_page\":" + JsonString(x.next_page) + ",\"encoding\":" + JsonString(x.encoding) +
+           ",\"warnings\":[";
     for (std::size_t i = 0; i < x.warnings.size(); ++i) out += (i ? "," : "") + JsonString(x.warnings[i]);
     out += "]}\n";
     return report;
   }
-  out += fmt::format("{}  {}\n\n", page_url, x.meta.title);
+  out += fmt::format("{}  {}\n", page_url, x.meta.title);
+  out += x.encoding == "utf-8" ? "\n" : fmt::format("(read as {})\n\n", x.encoding);
   out += fmt::format("{:>3}  {:<16}  {}  {}\n", "#", "date (UTC)", Column("title", kTitleColumn), "link");
   for (std::size_t i = 0; i < x.items.size(); ++i) {
     const Item& it = x.items[i];
@@ -226,7 +230,7 @@ Result<DiscoverReport> DiscoverPage(const std::string& url, bool json, bool allo
                              feed->items.size(), feed->meta.title);
     return report;
   }
-  const auto feeds = scrape::DiscoverFeeds(response->body, response->final_url);
+  const auto feeds = scrape::DiscoverFeeds(response->body, response->final_url, response->content_type);
   report.feeds = static_cast<int>(feeds.size());
   if (json) {
     out = "[";

@@ -250,3 +250,13 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
 }
 
 }  // namespace redwire::parse::internal
+
+namespace redwire::parse {
+
+std::string ToUtf8(std::string_view body, std::string_view content_type, std::string* encoding) {
+  internal::Decoded decoded = internal::DecodeToUtf8(body, content_type);
+  if (encoding) *encoding = decoded.encoding;
+  return decoded.as_is ? std::string(decoded.unchanged) : std::move(decoded.converted);
+}
+
+}  // namespace redwire::parse

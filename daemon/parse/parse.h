@@ -40,6 +40,12 @@ std::string ToSummary(const ParsedFeed& feed);
 // prints as format "html" with no items; any other failure is the Error.
 Result<std::string> Inspect(std::string_view body, const Context& context, bool json);
 
+// A document's text as UTF-8, its charset found as for feeds (BOM > HTTP
+// charset > XML declaration or HTML <meta charset> > detection), so a web
+// page from a CMS that writes windows-1253 or KOI8-R reads like any other.
+// `encoding`, when given, receives the charset it was read in (lower case).
+std::string ToUtf8(std::string_view body, std::string_view content_type, std::string* encoding = nullptr);
+
 // RFC 822/1123 and RFC 3339 / W3C-DTF dates, with their real breakages and
 // localised month names; other printed shapes as ParseHumanDate reads them.
 // nullopt when unusable.

@@ -41,10 +41,11 @@ bool IsFeedType(const std::string& type) {
 
 }  // namespace
 
-std::vector<DiscoveredFeed> DiscoverFeeds(std::string_view html, std::string_view page_url) {
+std::vector<DiscoveredFeed> DiscoverFeeds(std::string_view html, std::string_view page_url,
+                                          std::string_view content_type) {
   std::vector<DiscoveredFeed> out;
   if (html.empty() || html.size() > kMaxPageBytes) return out;
-  Dom dom(html);
+  Dom dom(html, content_type);
   const std::string base = dom.BaseUrl(page_url);
   std::set<std::string> seen;
   ForEachElement(dom.document(), [&](const GumboNode* node) {

@@ -176,7 +176,8 @@ void* GumboArena::Allocate(void* userdata, std::size_t size) {
   return p;
 }
 
-Dom::Dom(std::string_view html) : bytes_(html.substr(0, kMaxPageBytes)) {
+Dom::Dom(std::string_view html, std::string_view content_type)
+    : bytes_(parse::ToUtf8(html.substr(0, kMaxPageBytes), content_type, &encoding_)) {
   if (NestingDepth(bytes_, kMaxDepth) > kMaxDepth) {
     error_ = "page nests elements deeper than " + std::to_string(kMaxDepth);
     bytes_.clear();

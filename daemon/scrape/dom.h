@@ -28,17 +28,20 @@ class GumboArena {
   std::size_t left_ = 0;
 };
 
-// One parsed page. Owns a copy of the bytes because gumbo's tree points
-// into them.
+// One parsed page. Owns its text in UTF-8 (decoded from the charset that
+// `content_type`, the page itself or detection names) because gumbo's tree
+// points into it.
 class Dom {
  public:
-  explicit Dom(std::string_view html);
+  explicit Dom(std::string_view html, std::string_view content_type = {});
   ~Dom();
   Dom(const Dom&) = delete;
   Dom& operator=(const Dom&) = delete;
 
   // Why the page was not parsed (an empty tree stands in), or empty.
   const std::string& error() const { return error_; }
+  // The charset the page was read in ("utf-8", "windows-1253", ...).
+  const std::string& encoding() const { return encoding_; }
   const GumboNode* document() const { return output_->document; }
   const GumboNode* root() const { return output_->root; }
   // The page URL resolved against the first <base href>, if any.
@@ -47,6 +50,7 @@ class Dom {
   std::string Title() const;
 
  private:
+  std::string encoding_;  // before bytes_: filled while bytes_ is decoded
   std::string bytes_;
   std::string error_;
   GumboArena arena_;

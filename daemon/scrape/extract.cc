@@ -289,10 +289,11 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
   if (html.size() > kMaxPageBytes) return Error{"page larger than " + std::to_string(kMaxPageBytes) + " bytes"};
   if (html.find_first_not_of(" \t\r\n") == std::string_view::npos) return Error{"empty page"};
   const Rules::Impl& r = rules.impl();
-  Dom dom(html);
+  Dom dom(html, page.content_type);
   if (!dom.error().empty()) return Error{dom.error()};
   const std::string base = dom.BaseUrl(page.url);
   Extraction out;
+  out.encoding = dom.encoding();
   out.meta.title = dom.Title();
   out.meta.link = page.url;
 
@@ -459,11 +460,12 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
   return out;
 }
 
-Result<Content> ExtractContent(std::string_view html, const Rules& rules, std::string_view url) {
+Result<Content> ExtractContent(std::string_view html, const Rules& rules, std::string_view url,
+                               std::string_view content_type) {
   const Rules::Impl& r = rules.impl();
   if (!r.content) return Error{"no content selector"};
   if (html.size() > kMaxPageBytes) return Error{"page larger than " + std::to_string(kMaxPageBytes) + " bytes"};
-  Dom dom(html);
+  Dom dom(html, content_type);
   if (!dom.error().empty()) return Error{dom.error()};
   const std::string base = dom.BaseUrl(url);
   const GumboNode* n = First(dom.document(), *r.content);

@@ -1,8 +1,9 @@
 // scrape: web pages without feeds -> items. Pages are parsed with gumbo
 // (HTML5 tree building, so tag soup parses as browsers parse it); CSS
 // selectors or an XPath pick the items and their fields. Pure functions of
-// their inputs: no I/O, no clock (the caller passes `now`). Input must be
-// UTF-8 and is capped at kMaxPageBytes. Tree walks use explicit stacks, so
+// their inputs: no I/O, no clock (the caller passes `now`). Pages are read
+// in their own charset (HTTP Content-Type > BOM-less <meta charset> >
+// detection, as parse::ToUtf8) and capped at kMaxPageBytes. Tree walks use explicit stacks, so
 // nesting depth costs memory, never the call stack.
 #pragma once
 
@@ -88,11 +89,13 @@ struct Page {
   std::string url;   // the final URL of the page: resolves links (after <base>)
   std::string lang;  // language of the items when the page declares none
   UnixTime now = 0;  // first-seen time; reference for "2 hours ago"
+  std::string content_type = {};  // the HTTP Content-Type, may carry a charset
 };
 
 struct Extraction {
   std::vector<Item> items;             // in page order, repeated items collapsed
   FeedMeta meta;                       // the page's <title> and URL
+  std::string encoding;                // the charset the page was read in
   std::string next_page;               // absolute URL from `paginate`; empty: none
   int matched = 0;                     // item elements before collapsing
   int collapsed = 0;                   // repeated items dropped
@@ -115,7 +118,8 @@ struct Content {
   std::string html;
   std::string text;
 };
-Result<Content> ExtractContent(std::string_view html, const Rules& rules, std::string_view url);
+Result<Content> ExtractContent(std::string_view html, const Rules& rules, std::string_view url,
+                               std::string_view content_type = {});
 
 // The values `selector` picks from `html`, in document order: each matched
 // element's text (whitespace collapsed) or its attribute.
@@ -129,6 +133,7 @@ struct DiscoveredFeed {
   std::string title;
 };
 // In document order, duplicates removed; empty when none (or not HTML).
-std::vector<DiscoveredFeed> DiscoverFeeds(std::string_view html, std::string_view page_url);
+std::vector<DiscoveredFeed> DiscoverFeeds(std::string_view html, std::string_view page_url,
+                                          std::string_view content_type = {});
 
 }  // namespace redwire::scrape
