@@ -6,10 +6,14 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "support/fixture_server.h"
 
 namespace {
 
@@ -24,9 +28,9 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-Run Scrape(const std::string& fixture, const std::vector<std::string>& args) {
-  std::string command = std::string(REDWIRE_BINARY) + " scrape " +
-                        Quote(std::string(REDWIRE_FIXTURES) + "/scrape/" + fixture);
+// The real binary with `args`; stdout and stderr together.
+Run Redwire(const std::vector<std::string>& args) {
+  std::string command = REDWIRE_BINARY;
   for (const auto& a : args) command += " " + Quote(a);
   command += " 2>&1";
   Run run;
@@ -37,6 +41,21 @@ Run Scrape(const std::string& fixture, const std::vector<std::string>& args) {
   const int status = pclose(pipe);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+std::string Fixture(const std::string& name) { return std::string(REDWIRE_FIXTURES) + "/scrape/" + name; }
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(Fixture(name), std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Run Scrape(const std::string& fixture, std::vector<std::string> args) {
+  args.insert(args.begin(), {"scrape", Fixture(fixture)});
+  return Redwire(args);
 }
 
 std::size_t Count(const std::string& haystack, const std::string& needle) {
@@ -156,4 +175,66 @@ TEST_CASE("redwire scrape reports selectors that match nothing and exits 3 witho
   INFO(bad.out);
   CHECK(bad.status == 1);
   CHECK(bad.out.find("item") != std::string::npos);
+}
+
+TEST_CASE("redwire scrape URL reads a page in the charset its server names", "[cli]") {
+  redwire::testing::FixtureServer server;
+  server.Static("/", "text/html; charset=iso-8859-7", ReadFixture("rizospastis-greek-iso8859-7.html"), "\"v1\"");
+  const std::vector<std::string> rules = {"--item", "td.leftcol div.storyItem", "--title", "h2.storyTitle",
+                                          "--date", "div.storyDate", "--date-lang", "el", "--allow-private"};
+  std::vector<std::string> args = {"scrape", server.url("/")};
+  args.insert(args.end(), rules.begin(), rules.end());
+  args.push_back("--json");
+  const Run json = Redwire(args);
+  INFO(json.out);
+  REQUIRE(json.status == 0);
+  CHECK(Count(json.out, "{\"id\":") == 4);
+  CHECK(json.out.find("\"title\":\"Αλληλεγγύη στον λαό της Κούβας\"") != std::string::npos);
+  CHECK(json.out.find("\"encoding\":\"iso-8859-7\"") != std::string::npos);
+  args.pop_back();
+  const Run table = Redwire(args);
+  INFO(table.out);
+  CHECK(table.out.find("(read as iso-8859-7)") != std::string::npos);
+}
+
+TEST_CASE("redwire discover lists the feeds a page advertises, over HTTP", "[cli]") {
+  redwire::testing::FixtureServer server;
+  server.Static("/", "text/html; charset=utf-8",
+                "<!DOCTYPE html><html><head><title>Partido</title>"
+                "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Noticias\" href=\"/feed/\">"
+                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Comunicados\" "
+                "href=\"https://partido.example/atom.xml\">"
+                "<link rel=\"stylesheet\" href=\"/style.css\"></head><body>x</body></html>",
+                "\"p\"");
+  server.Static("/feed/", "application/rss+xml",
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Noticias</title>"
+                "<link>http://partido.example/</link><item><title>Uno</title><link>http://partido.example/1</link>"
+                "</item></channel></rss>",
+                "\"f\"");
+  server.Static("/nofeed", "text/html", "<html><head><title>Nada</title></head><body>x</body></html>", "\"n\"");
+
+  const Run json = Redwire({"discover", server.url("/"), "--json", "--allow-private"});
+  INFO(json.out);
+  REQUIRE(json.status == 0);
+  CHECK(json.out.find("{\"url\":\"" + server.url("/feed/") + "\",\"type\":\"application/rss+xml\",\"title\":\"Noticias\"}") !=
+        std::string::npos);
+  CHECK(json.out.find("\"url\":\"https://partido.example/atom.xml\"") != std::string::npos);
+  CHECK(json.out.find("style.css") == std::string::npos);
+
+  const Run table = Redwire({"discover", server.url("/"), "--allow-private"});
+  CHECK(table.status == 0);
+  CHECK(table.out.find("application/atom+xml") != std::string::npos);
+
+  const Run itself = Redwire({"discover", server.url("/feed/"), "--allow-private"});
+  CHECK(itself.status == 0);
+  CHECK(itself.out.find("is itself a feed (rss20, 1 items)") != std::string::npos);
+
+  const Run none = Redwire({"discover", server.url("/nofeed"), "--allow-private"});
+  CHECK(none.status == 3);
+  CHECK(none.out.find("advertises no feed") != std::string::npos);
+
+  // The SSRF guard holds on the command line too.
+  const Run guarded = Redwire({"discover", server.url("/")});
+  CHECK(guarded.status == 1);
+  CHECK(guarded.out.find("redwire discover:") != std::string::npos);
 }
