@@ -259,6 +259,9 @@ int main(int argc, char** argv) {
   search.search = "blockade";
   search.limit = 50;
   TimeQuery(*reader, "search \"blockade\" (common word), 50 newest", search, 20);
+  search.source = "party-42";  // 1 in 200 of the matches: the bounded scan's worst case
+  TimeQuery(*reader, "search \"blockade\" in one source's items", search, 20);
+  search.source.reset();
   search.search = "\"Statement 123456\"";
   TimeQuery(*reader, "search \"Statement 123456\" (rare phrase)", search, 200);
   if (own_dir) fs::remove_all(dir);

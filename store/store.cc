@@ -1117,16 +1117,26 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
   std::string sql = "SELECT ";
   sql += kItemColumns;
   // Each shape is written so that its ORDER BY matches one index and the
-  // walk stops as soon as enough rows are read (a search sorts its matches).
+  // walk stops as soon as enough rows are read. A search walks the full-text
+  // index from the newest stored row down (FTS5 reads its lists backwards
+  // and stops there): sorting every match by date instead took 13 s for a
+  // common word in a store of 1M items, on the loop that serves HTTP.
   if (query.search) {
-    sql += " FROM item_fts f JOIN item i ON i.row_id = f.rowid WHERE item_fts MATCH :match";
+    // With filters, only the newest kMaxSearchScan matches are joined, so a
+    // filter that keeps few of them cannot make the walk read the store.
+    if (query.topic || query.source || query.since) {
+      sql += " FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH :match ORDER BY rowid DESC LIMIT " +
+             std::to_string(kMaxSearchScan) + ") f JOIN item i ON i.row_id = f.rowid WHERE 1";
+    } else {
+      sql += " FROM item_fts f JOIN item i ON i.row_id = f.rowid WHERE item_fts MATCH :match";
+    }
     if (query.topic) {
       sql += " AND EXISTS (SELECT 1 FROM item_topic t WHERE t.row_id = i.row_id AND "
              "t.topic_id = :topic)";
     }
     if (query.source) sql += " AND i.source_id = :source";
     if (query.since) sql += " AND i.published >= :since";
-    sql += " ORDER BY i.published DESC, i.row_id DESC";
+    sql += " ORDER BY f.rowid DESC";
   } else if (query.topic) {
     sql += " FROM item_topic t JOIN item i ON i.row_id = t.row_id WHERE t.topic_id = :topic";
     if (query.source) sql += " AND i.source_id = :source";
@@ -1167,7 +1177,10 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
                                impl_->path_, s.row_id, s.item.source_id, s.item.id)};
     };
 
-    while (out.size() < limit && st.executeStep()) {
+    // An unfiltered search stops after kMaxSearchScan matches too, however
+    // many of them one-per-cluster drops.
+    std::size_t budget = query.search ? kMaxSearchScan : static_cast<std::size_t>(-1);
+    while (out.size() < limit && budget-- > 0 && st.executeStep()) {
       StoredItem s;
       if (!ReadItem(st, s)) return malformed(s);
       if (query.dedup && s.cluster_id != 0) {
@@ -1204,8 +1217,9 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: items query on {}: {}", impl_->path_, e.what())};
   }
-  if (query.dedup) {
-    // A cluster sits where its representative's date puts it.
+  if (query.dedup || query.search) {
+    // A cluster sits where its representative's date puts it; the newest
+    // stored matches of a search are shown by date.
     std::stable_sort(out.begin(), out.end(), [](const StoredItem& a, const StoredItem& b) {
       return a.item.published != b.item.published ? a.item.published > b.item.published
                                                   : a.row_id > b.row_id;

@@ -81,13 +81,20 @@ struct Query {
   std::optional<std::string> source;
   int limit = 50;  // at most this many items; zero or less means no limit
   // Words, "phrases", prefix*, OR between terms, -word to exclude; matched
-  // ignoring case and accents against title, summary and content.
+  // ignoring case and accents against title, summary and content. A search
+  // takes the newest stored matches (by the order redwire stored them, then
+  // shown by published time) and looks at no more than kMaxSearchScan of
+  // them, so its cost is bounded however common its words are.
   std::optional<std::string> search;
   UnixTime since = 0;  // only items published at or after this
   // One entry per duplicate cluster: its earliest member (by published time),
   // with the other members as `via`, ordered by that member's time.
   bool dedup = false;
 };
+
+// Matches a search reads at most, newest stored first, while its other
+// filters (topic, source, since, one per cluster) pick what it returns.
+inline constexpr std::size_t kMaxSearchScan = 10000;
 
 // How long a source's items are kept.
 struct RetentionRule {

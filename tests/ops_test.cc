@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -523,6 +524,59 @@ TEST_CASE("SIGHUP reload: sources added and removed, topics re-classified, a bad
   CHECK(log.find("reload refused: " + file + ":10:") != std::string::npos);
   CHECK(Get(Url(port, "/sources/pcp.atom")).status == 200);
   CHECK(Get(Url(port, "/topics/cuba-solidarity.atom")).status == 200);
+  CHECK(daemon.Running());
+
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+}
+
+TEST_CASE("SIGHUP reload: a fetch in flight for an unchanged source completes and is stored") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  // Only the first request for /slow.rss gets the items, dripped over about
+  // 2.5 s; any later one gets a bare 304. A fetch dropped or cancelled by the
+  // reload, and made again, would store nothing.
+  std::atomic<int> slow_requests{0};
+  FixtureServer origin;
+  origin.Route("/slow.rss", [&](const redwire::testing::FixtureRequest&) {
+    redwire::testing::FixtureResponse r;
+    if (slow_requests++ > 0) {
+      r.status = 304;
+      return r;
+    }
+    r.headers = {{"Content-Type", "application/rss+xml"}, {"ETag", "\"slow-v1\""}};
+    r.body = kKke;
+    r.chunk_bytes = 100;
+    r.chunk_delay = 120ms;
+    return r;
+  });
+  origin.Static("/pcp.atom", "application/atom+xml", kPcp, "\"pcp-v1\"");
+  TempDir tmp;
+  const std::string slow = SourceToml("slow-a", origin.url("/slow.rss"));
+  Write(tmp.config() / "sources.toml", slow);
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return slow_requests > 0; }, 10s));
+
+  // A's body is still dripping: add B, leave A byte for byte as it was.
+  Write(tmp.config() / "sources.toml", slow + SourceToml("new-b", origin.url("/pcp.atom")));
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return daemon.log().find("new-b: new source; polling it soon") != std::string::npos; }, 5s));
+  REQUIRE(WaitFor([&] { return Count(Get(Url(port, "/sources/slow-a.atom")).body, "</entry>") == 4; }, 6s));
+  // Stored from the one fetch that began before the reload, not a second one.
+  CHECK(slow_requests == 1);
+  const std::string log = daemon.log();
+  const auto stored = log.find("slow-a: 4 items, 4 new");
+  REQUIRE(stored != std::string::npos);
+  CHECK(log.find("new-b: new source; polling it soon") < stored);
+  CHECK(log.find("source slow-a changed") == std::string::npos);
+  CHECK_FALSE(std::regex_search(log, std::regex("(error|warning|critical) [^\n]*slow-a")));
+  CHECK(Get(Url(port, "/all.atom")).body.find("urn:redwire:slow-a:kke-2025-0301") != std::string::npos);
+
+  // B is polled too.
+  REQUIRE(WaitFor([&] { return origin.count("/pcp.atom", 200) >= 1; }, 5s));
+  REQUIRE(WaitFor([&] { return Count(Get(Url(port, "/sources/new-b.atom")).body, "</entry>") == 4; }, 5s));
   CHECK(daemon.Running());
 
   daemon.Signal(SIGTERM);

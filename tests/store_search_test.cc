@@ -193,6 +193,42 @@ TEST_CASE("search combines with topic, source and date filters", "[store][search
   CHECK(Ids(*store, all) == V{"en2", "pt1", "en1", "es1"});
 }
 
+TEST_CASE("a search takes the newest stored matches, shows them by date, and reads a bounded number",
+          "[store][search]") {
+  TempDir dir;
+  auto store = OpenOrFail(dir.File("rw.db"));
+  // Stored in this order; published dates say otherwise (a feed that backfills).
+  REQUIRE(store->Upsert({Make("pcp", "early", 5000, "Greve geral", "Greve na função pública.")}, {{}}).ok());
+  std::vector<Item> strikes;
+  for (std::size_t n = 0; n < redwire::store::kMaxSearchScan; ++n) {
+    strikes.push_back(Make("kke-en", "s" + std::to_string(n), 1000 + static_cast<UnixTime>(n % 3000),
+                           "Strike " + std::to_string(n), "Workers on strike, greve, huelga."));
+  }
+  REQUIRE(store->Upsert(strikes, std::vector<std::vector<std::string>>(strikes.size())).ok());
+
+  // The 3 newest stored matches, shown newest published first.
+  Query q = Search("strike");
+  q.limit = 3;
+  auto items = store->Items(q);
+  REQUIRE(items.ok());
+  REQUIRE(items->size() == 3);
+  std::set<std::string> ids;
+  for (const auto& s : items.value()) ids.insert(s.item.id);
+  const std::size_t last = redwire::store::kMaxSearchScan - 1;
+  CHECK(ids == std::set<std::string>{"s" + std::to_string(last), "s" + std::to_string(last - 1),
+                                     "s" + std::to_string(last - 2)});
+  CHECK(items->at(0).item.published >= items->at(1).item.published);
+  CHECK(items->at(1).item.published >= items->at(2).item.published);
+
+  // "greve" matches the pcp item too, but it is past the newest
+  // kMaxSearchScan matches: a filter that keeps only it reads no further.
+  q = Search("greve");
+  q.source = "pcp";
+  CHECK(Ids(*store, q).empty());
+  q = Search("funcao");  // a word only it has is found at once
+  CHECK(Ids(*store, q) == V{"early"});
+}
+
 TEST_CASE("an edited item is found by its new words only; a deleted one not at all",
           "[store][search]") {
   TempDir dir;
