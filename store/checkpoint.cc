@@ -3,10 +3,30 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace redwire::store {
 
+namespace {
+
+std::int64_t PageSize(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  std::int64_t size = 4096;
+  if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    size = std::max<std::int64_t>(512, sqlite3_column_int64(st, 0));
+  }
+  sqlite3_finalize(st);
+  return size;
+}
+
+}  // namespace
+
 Checkpointer::Checkpointer(sqlite3* writer, std::string path)
-    : writer_(writer), path_(std::move(path)), thread_([this] { Run(); }) {
+    : writer_(writer),
+      path_(std::move(path)),
+      ask_pages_(static_cast<int>(kBytes / PageSize(writer))),
+      max_pages_(static_cast<int>(kMaxBytes / PageSize(writer))),
+      thread_([this] { Run(); }) {
   sqlite3_wal_hook(writer_, &Checkpointer::OnCommit, this);
 }
 
@@ -23,12 +43,12 @@ Checkpointer::~Checkpointer() {
 
 // Runs on the writer's thread after each commit; `pages` is the log's size.
 int Checkpointer::OnCommit(void* self, sqlite3*, const char*, int pages) {
-  if (pages < kPages) return SQLITE_OK;
   auto* checkpointer = static_cast<Checkpointer*>(self);
+  if (pages < checkpointer->ask_pages_) return SQLITE_OK;
   std::unique_lock lock(checkpointer->mutex_);
   const std::uint64_t ticket = ++checkpointer->asked_;
   checkpointer->wake_.notify_one();
-  if (pages >= kMaxPages) {
+  if (pages >= checkpointer->max_pages_) {
     checkpointer->copied_.wait(lock, [checkpointer, ticket] {
       return checkpointer->served_ >= ticket || checkpointer->stop_;
     });

@@ -2,7 +2,7 @@
 // thread and connection of its own. Internal to the store.
 //
 // SQLite's automatic checkpoint runs inside the commit that crosses its
-// threshold, so one commit in a few dozen would also copy a thousand pages
+// threshold, so one commit in a few dozen would also copy megabytes of pages
 // and wait for two fsyncs, on the daemon's event loop. Here the writer only
 // signals; a passive checkpoint never blocks the writer or readers, and a
 // crash during one loses nothing (the log stays authoritative until the
@@ -30,12 +30,13 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Log pages after which a commit asks for a checkpoint (SQLite's default).
-  static constexpr int kPages = 1000;
+  // Log size after which a commit asks for a checkpoint (SQLite's default
+  // of 1000 pages, at 4 KiB pages).
+  static constexpr std::int64_t kBytes = 4 << 20;
   // A log can only start over once a checkpoint has copied all of it, which
   // a writer committing faster than the copies may never allow: beyond this
-  // many pages (64 MiB) a commit waits for one whole checkpoint.
-  static constexpr int kMaxPages = 16 * kPages;
+  // size a commit waits for one whole checkpoint.
+  static constexpr std::int64_t kMaxBytes = 16 * kBytes;
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int pages);
@@ -43,6 +44,8 @@ class Checkpointer {
 
   sqlite3* writer_;
   std::string path_;
+  int ask_pages_;  // kBytes and kMaxBytes in the database's pages
+  int max_pages_;
   std::mutex mutex_;
   std::condition_variable wake_;     // the thread: work to do
   std::condition_variable copied_;   // a waiting writer: a checkpoint ended

@@ -600,6 +600,8 @@ TEST_CASE("the database runs in WAL mode with the redwire schema", "[store]") {
 
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  // Item rows of several KiB fit in 32 KiB pages without overflow pages.
+  CHECK(raw.execAndGet("PRAGMA page_size").getInt() == 32768);
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == Store::SchemaVersion());
   CHECK(raw.tableExists("item"));
   CHECK(raw.tableExists("item_topic"));
