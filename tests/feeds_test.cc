@@ -280,6 +280,7 @@ TEST_CASE("A search is a feed: validators, 304, gzip, cached until the store cha
     CHECK(bad.status == 400);
     CHECK(!bad.body.empty());
     CHECK(search("q=").status == 400);
+    CHECK(search("q=50%").status == 400);  // a malformed escape
   }
 }
 

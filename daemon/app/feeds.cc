@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/form.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {
@@ -175,61 +175,20 @@ bool IsIdSegment(std::string_view id) {
   return !id.empty() && id.find('/') == std::string_view::npos && id != "." && id != "..";
 }
 
-// One value of an application/x-www-form-urlencoded query, decoded ('+'
-// is a space); empty when absent.
-std::string QueryParam(const std::string& query, const std::string& name) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    std::size_t end = query.find('&', pos);
-    if (end == std::string::npos) end = query.size();
-    const std::string pair = query.substr(pos, end - pos);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      const std::string raw = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-      std::string out;
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          out += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-          out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-          i += 2;
-        } else {
-          out += raw[i];
-        }
-      }
-      return out;
-    }
-    pos = end + 1;
-  }
-  return {};
-}
-
-std::string PercentEncode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // A search's parameters in one canonical query string: the cache key and the
 // feed's self link, so "q=a&topic=b" and "topic=b&q=a" are one feed.
 struct SearchKey {
   std::string q, topic, source;
-  static SearchKey Of(const std::string& query) {
-    return {QueryParam(query, "q"), QueryParam(query, "topic"), QueryParam(query, "source")};
+  // nullopt for a malformed query string.
+  static std::optional<SearchKey> Of(const std::string& query) {
+    auto form = ParseForm(query);
+    if (!form) return std::nullopt;
+    return SearchKey{(*form)["q"], (*form)["topic"], (*form)["source"]};
   }
   std::string Target() const {
-    std::string target = "/search?q=" + PercentEncode(q);
-    if (!topic.empty()) target += "&topic=" + PercentEncode(topic);
-    if (!source.empty()) target += "&source=" + PercentEncode(source);
+    std::string target = "/search?q=" + FormEncode(q);
+    if (!topic.empty()) target += "&topic=" + FormEncode(topic);
+    if (!source.empty()) target += "&source=" + FormEncode(source);
     return target;
   }
 };
@@ -630,7 +589,9 @@ http::Response Feeds::Serve(const http::Request& request, const Entry& entry) {
 // A search is rendered once per change to the store, like "all": a reader
 // polling a subscribed search gets the cached bytes and its 304s.
 http::Response Feeds::Search(const http::Request& request) {
-  const SearchKey search = SearchKey::Of(request.query);
+  const auto key = SearchKey::Of(request.query);
+  if (!key) return {400, "text/plain; charset=utf-8", {}, "malformed query string\n"};
+  const SearchKey& search = *key;
   const std::string target = search.Target();
   const std::uint64_t generation = GenerationOf(target);
   if (auto it = searches_.find(target); it != searches_.end() && it->second->generation == generation) {
@@ -662,7 +623,7 @@ http::Response Feeds::Search(const http::Request& request) {
     return info;
   };
   publish::FeedInfo info;
-  info.id = "urn:redwire:search:" + PercentEncode(search.q);
+  info.id = "urn:redwire:search:" + FormEncode(search.q);
   info.title = "redwire — search: " + search.q;
   info.self_url = base_url_ + target;
   info.alternate_url = base_url_ + "/";

@@ -12,13 +12,14 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/form.h"
+
 namespace redwire::app {
 namespace {
 
 // The spec caps hub.secret below 200 bytes; callbacks and topics are URLs.
 constexpr std::size_t kMaxSecret = 199;
 constexpr std::size_t kMaxUrl = 2048;
-constexpr std::size_t kMaxFields = 32;
 
 UnixTime Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -34,64 +35,6 @@ std::string Hex(const unsigned char* data, std::size_t n) {
     out += kHex[data[i] & 0xF];
   }
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> FormDecode(std::string_view in) {
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] == '%') {
-      if (i + 2 >= in.size() || HexValue(in[i + 1]) < 0 || HexValue(in[i + 2]) < 0) return std::nullopt;
-      out += static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
-}
-
-std::string FormEncode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
-// application/x-www-form-urlencoded; nullopt when malformed or oversized.
-std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body) {
-  std::map<std::string, std::string> fields;
-  while (!body.empty()) {
-    const std::size_t amp = body.find('&');
-    const std::string_view pair = body.substr(0, amp);
-    if (!pair.empty()) {
-      const std::size_t eq = pair.find('=');
-      auto key = FormDecode(pair.substr(0, eq));
-      auto value = FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-      if (!key || !value || fields.size() >= kMaxFields) return std::nullopt;
-      fields[*key] = *value;
-    }
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return fields;
 }
 
 bool IsHttpUrl(const std::string& url) {
