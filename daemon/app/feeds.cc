@@ -186,9 +186,9 @@ struct SearchKey {
     return SearchKey{(*form)["q"], (*form)["topic"], (*form)["source"]};
   }
   std::string Target() const {
-    std::string target = "/search?q=" + FormEncode(q);
-    if (!topic.empty()) target += "&topic=" + FormEncode(topic);
-    if (!source.empty()) target += "&source=" + FormEncode(source);
+    std::string target = "/search?q=" + publish::PercentEncode(q);
+    if (!topic.empty()) target += "&topic=" + publish::PercentEncode(topic);
+    if (!source.empty()) target += "&source=" + publish::PercentEncode(source);
     return target;
   }
 };
@@ -623,7 +623,7 @@ http::Response Feeds::Search(const http::Request& request) {
     return info;
   };
   publish::FeedInfo info;
-  info.id = "urn:redwire:search:" + FormEncode(search.q);
+  info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
   info.title = "redwire — search: " + search.q;
   info.self_url = base_url_ + target;
   info.alternate_url = base_url_ + "/";

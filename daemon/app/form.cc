@@ -30,22 +30,6 @@ std::optional<std::string> FormDecode(std::string_view in) {
 
 }  // namespace
 
-std::string FormEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 std::optional<std::map<std::string, std::string>> ParseForm(std::string_view body) {
   std::map<std::string, std::string> fields;
   while (!body.empty()) {

@@ -1,5 +1,6 @@
-// form: application/x-www-form-urlencoded, as WebSub requests carry their
-// fields and as readers write a search's query string. Internal to app.
+// form: reads application/x-www-form-urlencoded, as WebSub requests carry
+// their fields and as readers write a search's query string (the encoder is
+// publish::PercentEncode). Internal to app.
 #pragma once
 
 #include <map>
@@ -13,8 +14,5 @@ namespace redwire::app {
 // nullopt when a '%' escape is malformed or there are more than 32 fields.
 // A repeated name keeps its last value.
 std::optional<std::map<std::string, std::string>> ParseForm(std::string_view text);
-
-// Percent-encodes everything but RFC 3986's unreserved characters.
-std::string FormEncode(std::string_view s);
 
 }  // namespace redwire::app

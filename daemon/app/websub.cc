@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/form.h"
+#include "daemon/publish/publish.h"
 
 namespace redwire::app {
 namespace {
@@ -147,7 +148,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
   request.source_id = "websub";
   request.allow_private = options_.allow_private;
   request.url = s.callback + (s.callback.find('?') == std::string::npos ? "?" : "&") + "hub.mode=" + mode +
-                "&hub.topic=" + FormEncode(s.topic) + "&hub.challenge=" + challenge;
+                "&hub.topic=" + publish::PercentEncode(s.topic) + "&hub.challenge=" + challenge;
   if (mode == "subscribe") request.url += "&hub.lease_seconds=" + std::to_string(s.lease);
   ++state_->pending;
   fetcher_.Fetch(std::move(request), [this, state = state_, mode, s, challenge](fetch::Response response) mutable {
@@ -192,7 +193,7 @@ void Hub::Publish(const std::vector<std::string>& topic_urls) {
       ping.url = options_.external_hub;
       ping.allow_private = options_.allow_private;
       ping.post = true;
-      ping.post_body = "hub.mode=publish&hub.url=" + FormEncode(topic);
+      ping.post_body = "hub.mode=publish&hub.url=" + publish::PercentEncode(topic);
       ping.headers = {"Content-Type: application/x-www-form-urlencoded"};
       ++state_->pending;
       fetcher_.Fetch(std::move(ping), [state = state_, topic, hub = options_.external_hub](fetch::Response r) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/item.h"
@@ -64,6 +65,10 @@ std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopi
 
 // "2024-03-05T10:00:00Z"
 std::string Rfc3339(UnixTime t);
+
+// Percent-encodes everything but RFC 3986's unreserved characters: ids in
+// URLs and URNs, and values in a query string or form body.
+std::string PercentEncode(std::string_view s);
 
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same entries, with
 // the same ids as RenderAtom; next_url and hub_url become next_url and hubs.
