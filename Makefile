@@ -1,27 +1,39 @@
 # redwire — two commands: `make run` and `make test`.
 # Both install any missing Debian packages first (idempotent, silent when
 # nothing is missing), then configure and build into build/ with both cores.
+# On a bare Debian system, first (as root): apt-get update && apt-get install -y make git
 
 BUILD     ?= build
 JOBS      ?= 2
 CONFIG    ?= feeds
 STATE     ?= .state
 LISTEN    ?= 127.0.0.1:8080
-GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 
-PACKAGES := g++ cmake ninja-build pkg-config make \
-  libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
-  libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
-  libutf8proc-dev zlib1g-dev libsystemd-dev \
-  systemd dpkg-dev file jing python3-feedparser
+# Every package comes from packages.list (one line per CMake find_* call, test
+# program or Python module; tests/packages_test.py keeps it complete).
+package_column = $(shell awk '$$1 ~ /^($(1))$$/ && $$3 != "-" { print $$3 }' packages.list | sort -u)
+PACKAGES := $(call package_column,tool|find_package|pkg_check_modules|find_path|find_library|find_program|command|python)
 # Only for the fuzz targets (docs/fuzzing.md): libFuzzer comes with clang.
-FUZZ_PACKAGES := clang libclang-rt-14-dev python3
+FUZZ_PACKAGES := $(call package_column,fuzz)
 FUZZ_BUILD    ?= build-fuzz
 FUZZ_SECONDS  ?= 600
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build run test test-asan clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps configure build build-redwire run test test-asan clean fuzz-build fuzz fuzz-smoke
+
+# $(call configure,DIR,CMAKE ARGUMENTS[,ENV]): configure DIR unless its last
+# configure finished. The stamp is written only when cmake succeeds, so a
+# failed or interrupted configure (a package was missing, ^C) is simply run
+# again by the next make instead of leaving a half-made DIR that ninja
+# cannot load. An existing cache keeps its generator; a new one gets Ninja.
+define configure
+	@if [ ! -f $(1)/.configured ] || [ ! -f $(1)/build.ninja -a ! -f $(1)/Makefile ]; then \
+	  rm -f $(1)/.configured; \
+	  if [ -f $(1)/CMakeCache.txt ]; then generator=; else generator="-G Ninja"; fi; \
+	  $(3) cmake -S . -B $(1) $$generator $(2) >/dev/null && touch $(1)/.configured; \
+	fi
+endef
 
 all: build
 
@@ -33,12 +45,18 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-# Configure once; later builds let CMake re-run itself when lists change.
-build: deps
-	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Configured once; later builds let CMake re-run itself when lists change.
+configure: deps
+	$(call configure,$(BUILD),-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# `make run` builds the daemon only, not the tests and benchmarks.
+build-redwire: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target redwire
+
+run: build-redwire
 	@mkdir -p $(STATE)
 	$(BUILD)/redwire run --config $(CONFIG) --state $(STATE) --listen $(LISTEN)
 
@@ -54,8 +72,7 @@ ASAN_BUILD ?= build-asan
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:print_stacktrace=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 test-asan: deps
-	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug \
-	  -DREDWIRE_SANITIZE=ON >/dev/null
+	$(call configure,$(ASAN_BUILD),-DCMAKE_BUILD_TYPE=Debug -DREDWIRE_SANITIZE=ON)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
 
@@ -64,8 +81,7 @@ test-asan: deps
 # runs each for 30 s, two at a time. Both replay fuzz/regressions/ first.
 fuzz-build fuzz fuzz-smoke: EXTRA_PACKAGES := $(FUZZ_PACKAGES)
 fuzz-build: deps
-	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(GENERATOR) \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDWIRE_FUZZ=ON >/dev/null
+	$(call configure,$(FUZZ_BUILD),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DREDWIRE_FUZZ=ON,CC=clang CXX=clang++)
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
 fuzz: fuzz-build
