@@ -18,6 +18,7 @@
 #include "daemon/app/health.h"
 #include "daemon/app/scrape_cli.h"
 #include "daemon/app/items_cli.h"
+#include "daemon/app/manpage.h"
 #include "daemon/app/topics_cli.h"
 #include "daemon/parse/parse.h"
 
@@ -461,6 +462,19 @@ bool ParseArgs(const Command& command, int argc, char** argv, Args& args, std::s
   return true;
 }
 
+// redwire(1) from kCommands; the build installs this output.
+void PrintManPage() {
+  std::vector<redwire::app::ManCommand> commands;
+  for (const auto& c : kCommands) {
+    redwire::app::ManCommand& command = commands.emplace_back();
+    command.name = c.name;
+    command.summary = c.summary;
+    command.help = c.help;
+    for (const auto& flag : c.flags) command.flags.push_back(flag.name);
+  }
+  std::fputs(redwire::app::ManPage(commands, kVersion).c_str(), stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -475,6 +489,10 @@ int main(int argc, char** argv) {
   }
   if (first == "--version" || first == "-V") {
     std::printf("redwire %s\n", kVersion);
+    return 0;
+  }
+  if (first == "--man") {
+    PrintManPage();
     return 0;
   }
   if (first == "help") {
