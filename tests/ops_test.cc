@@ -390,7 +390,7 @@ TEST_CASE("systemd units pass systemd-analyze verify and carry the required sett
   CHECK(ReadFile(tmp.path / "verify.log").empty());
 
   for (const char* line :
-       {"Type=notify", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID", "DynamicUser=yes",
+       {"Type=notify", "WatchdogSec=", "ExecReload=/bin/sh -c 'kill -HUP \"$MAINPID\"'", "DynamicUser=yes",
         "StateDirectory=redwire", "ConfigurationDirectory=redwire", "ProtectSystem=strict", "ProtectHome=yes",
         "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes", "RestrictAddressFamilies=",
         "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes", "LockPersonality=yes",
