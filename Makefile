@@ -26,12 +26,15 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # configure finished. The stamp is written only when cmake succeeds, so a
 # failed or interrupted configure (a package was missing, ^C) is simply run
 # again by the next make instead of leaving a half-made DIR that ninja
-# cannot load. An existing cache keeps its generator; a new one gets Ninja.
+# cannot load. A failed configure also drops its cache, so a bad value it
+# cached (a compiler that was missing) is looked up again. An existing cache
+# keeps its generator; a new one gets Ninja.
 define configure
 	@if [ ! -f $(1)/.configured ] || [ ! -f $(1)/build.ninja -a ! -f $(1)/Makefile ]; then \
 	  rm -f $(1)/.configured; \
 	  if [ -f $(1)/CMakeCache.txt ]; then generator=; else generator="-G Ninja"; fi; \
-	  $(3) cmake -S . -B $(1) $$generator $(2) >/dev/null && touch $(1)/.configured; \
+	  if $(3) cmake -S . -B $(1) $$generator $(2) >/dev/null; then touch $(1)/.configured; \
+	  else rm -f $(1)/CMakeCache.txt; echo "configure of $(1) failed; the next make runs it again" >&2; exit 1; fi; \
 	fi
 endef
 
