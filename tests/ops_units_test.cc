@@ -89,9 +89,26 @@ struct Scratch {
   ~Scratch() { fs::remove_all(path); }
 };
 
+// The test's environment without systemd's variables (they must come only
+// from what is under test) and with `overrides` ("NAME=value") replacing or
+// adding variables; the sanitizers' options pass through.
+std::vector<std::string> Environment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string var = *e;
+    bool drop = false;
+    for (const char* d : {"NOTIFY_SOCKET=", "LISTEN_", "WATCHDOG_", "JOURNAL_STREAM=", "MAINPID="}) {
+      drop = drop || var.rfind(d, 0) == 0;
+    }
+    for (const auto& o : overrides) drop = drop || var.rfind(o.substr(0, o.find('=') + 1), 0) == 0;
+    if (!drop) env.push_back(var);
+  }
+  env.insert(env.end(), overrides.begin(), overrides.end());
+  return env;
+}
+
 // A process started with posix_spawn, output to `log`, killed if still
-// running at the end. `env` replaces the environment (systemd's own
-// variables from the test's environment never leak in).
+// running at the end; `env` is its whole environment.
 class Process {
  public:
   Process(std::vector<std::string> argv, std::vector<std::string> env, const fs::path& log) : log_(log) {
@@ -175,7 +192,7 @@ TEST_CASE("systemctl reload: the unit's ExecReload= reloads the daemon with no p
 
   Scratch s;
   const unsigned short port = UnusedPort();
-  Process daemon(DaemonArgs(s, port), {"PATH=/usr/bin:/bin"}, s.path / "daemon.log");
+  Process daemon(DaemonArgs(s, port), Environment({}), s.path / "daemon.log");
   INFO(daemon.log());
   REQUIRE(PollUntil([&] { return daemon.log().find("serving http://") != std::string::npos; }, 10s));
 
@@ -184,7 +201,8 @@ TEST_CASE("systemctl reload: the unit's ExecReload= reloads the daemon with no p
   const fs::path empty = s.path / "empty-path";
   fs::create_directories(empty);
   Process control({"/bin/sh", "-c", "exec " + reload},
-                  {"MAINPID=" + std::to_string(daemon.pid()), "PATH=" + empty.string()}, s.path / "reload.log");
+                  Environment({"MAINPID=" + std::to_string(daemon.pid()), "PATH=" + empty.string()}),
+                  s.path / "reload.log");
   CHECK(control.Wait(10s) == 0);
   INFO(Slurp(s.path / "reload.log"));
   CHECK(PollUntil([&] { return daemon.log().find("reload (SIGHUP)") != std::string::npos; }, 10s));
@@ -202,7 +220,7 @@ TEST_CASE("socket activation: systemd-socket-activate binds the socket, the firs
   std::vector<std::string> argv = {"/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:" + std::to_string(port),
                                    "--fdname=redwire.socket"};
   for (auto& a : DaemonArgs(s, ignored)) argv.push_back(a);
-  Process activator(argv, {"PATH=/usr/bin:/bin"}, s.path / "daemon.log");
+  Process activator(argv, Environment({}), s.path / "daemon.log");
   INFO(activator.log());
   REQUIRE(PollUntil([&] { return activator.log().find("Listening on 127.0.0.1:") != std::string::npos; }, 10s));
   // Nothing runs before a reader connects: the connection waits in the
