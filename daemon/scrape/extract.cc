@@ -417,8 +417,8 @@ Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& p
       // name) above the heading or text of the main link.
       const GumboNode* heading = First(node, DefaultTitle());
       std::string heading_text = heading ? ValueOf(heading, DefaultTitle()) : "";
-      const bool kicker = main.anchor && !main.text.empty() && (!heading || !Contains(heading, main.anchor)) &&
-                          main.text.size() > heading_text.size();
+      const bool kicker = main.anchor && !main.text.empty() && main.text.size() > heading_text.size() &&
+                          (!heading || (!Contains(heading, main.anchor) && !Contains(main.anchor, heading)));
       item.title = kicker ? main.text : std::move(heading_text);
     }
     if (r.title_pattern) item.title = Capture(*r.title_pattern, item.title);

@@ -250,12 +250,69 @@ std::string ItemSelector(const Dom& dom, const Candidate& c) {
     tries.push_back(d + " " + leaf);
     if (parent) tries.push_back(d + " " + Describe(parent, c.level == 1) + " > " + leaf);
   }
+  // Blocks of the same kind that are ads or hidden ("article.post.sponsored")
+  // are left out by a class of theirs that no block has.
+  std::unordered_set<std::string> block_classes;
+  for (const GumboNode* b : c.blocks) {
+    for (auto& cls : StableClasses(b)) block_classes.insert(std::move(cls));
+  }
+  const std::unordered_set<const GumboNode*> wanted(c.blocks.begin(), c.blocks.end());
   for (const auto& text : tries) {
     auto selector = Selector::Compile(text);
     if (!selector.ok()) continue;
-    if (SameSet(SelectNodes(dom.document(), selector.value(), c.blocks.size() + 1), c.blocks)) return text;
+    const auto matched = SelectNodes(dom.document(), selector.value(), kMaxItemsPerPage);
+    if (SameSet(matched, c.blocks)) return text;
+    // Siblings that differ by a class of their own ("story lead") belong to
+    // the list.
+    if (c.level == 1 && std::all_of(matched.begin(), matched.end(), [&](const GumboNode* n) {
+          return wanted.count(n) || (n->parent == c.blocks.front()->parent && !IsBoilerplate(n));
+        }) && std::all_of(c.blocks.begin(), c.blocks.end(), [&](const GumboNode* b) {
+          return std::find(matched.begin(), matched.end(), b) != matched.end();
+        })) {
+      return text;
+    }
+    std::string exclude;
+    std::size_t extras = 0;
+    bool only_boilerplate = true;
+    for (const GumboNode* n : matched) {
+      if (wanted.count(n)) continue;
+      ++extras;
+      if (!IsBoilerplate(n)) {
+        only_boilerplate = false;
+        break;
+      }
+      for (const auto& cls : StableClasses(n)) {
+        if (!block_classes.count(cls) && exclude.find(":not(." + cls + ")") == std::string::npos) {
+          exclude += ":not(." + cls + ")";
+          break;
+        }
+      }
+    }
+    if (only_boilerplate && extras > 0 && matched.size() == c.blocks.size() + extras && !exclude.empty()) {
+      auto narrowed = Selector::Compile(text + exclude);
+      if (narrowed.ok() && SameSet(SelectNodes(dom.document(), narrowed.value(), c.blocks.size() + 1), c.blocks)) {
+        return text + exclude;
+      }
+    }
   }
   return {};
+}
+
+// A date inside some other item (the last post's time above a sidebar list)
+// dates that item, not a group or the page.
+bool NearArticleLink(const GumboNode* n, std::string_view base) {
+  static const Selector kLinks = Selector::Compile("a[href]").value();
+  auto article = [&](const GumboNode* a) {
+    const char* href = Attr(a, "href");
+    return href && ArticleScore(EncodeUrl(parse::ResolveUrl(base, href)), base) > 0;
+  };
+  for (const GumboNode* a : SelectNodes(n, kLinks, 16)) {
+    if (article(a)) return true;
+  }
+  for (const GumboNode* up = n; up && IsElement(up); up = up->parent) {
+    if (up->v.element.tag == GUMBO_TAG_A && article(up)) return true;
+  }
+  return false;
 }
 
 bool ShortText(const std::string& text) { return text.size() >= kMinDateText && text.size() <= kMaxDateText; }
@@ -285,7 +342,8 @@ std::string DateInBlock(const Candidate& c, const parse::DateHints& hints) {
     const GumboNode* main = c.mains[i].anchor;
     std::string found;
     ForEachElement(c.blocks[i], [&](const GumboNode* n) {
-      if (main && (Contains(n, main) || Contains(main, n))) return true;
+      // The main link's own text is the title, unless the block is the link.
+      if (main && main != c.blocks[i] && (Contains(n, main) || Contains(main, n))) return true;
       if (n->v.element.tag == GUMBO_TAG_A || IsBoilerplate(n)) return true;
       const std::string text = TextOf(n);
       if (!ShortText(text) || !HasDigit(text)) return true;
@@ -328,13 +386,13 @@ UrlDate DateInUrl(const Candidate& c) {
 // Rule d: a date header above each block (Blogger's h2.date-header, a day
 // heading over a group of items): the nearest earlier element outside the
 // list whose short text is a date.
-std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints) {
+std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints, std::string_view base) {
   const std::unordered_set<const GumboNode*> blocks(c.blocks.begin(), c.blocks.end());
   std::map<std::string, int> votes;
   auto dated = [&](const GumboNode* n) {
     if (blocks.count(n) || IsBoilerplate(n)) return false;
     const std::string text = TextOf(n);
-    return ShortText(text) && FindDate(text, hints).has_value();
+    return ShortText(text) && FindDate(text, hints).has_value() && !NearArticleLink(n, base);
   };
   for (const GumboNode* block : c.blocks) {
     const GumboNode* at = block;
@@ -370,7 +428,7 @@ std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints) {
 
 // Rule e: the page's own date, above the list (a masthead's "Monday, 3 March
 // 2025"): a selector that finds that element first.
-std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHints& hints) {
+std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHints& hints, std::string_view base) {
   const GumboNode* first_block = c.blocks.front();
   std::string found;
   int checks = 0;
@@ -389,7 +447,7 @@ std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHi
     const std::string text = TextOf(n);
     if (!ShortText(text) || !HasDigit(text)) return true;
     ++checks;
-    if (!FindDate(text, hints)) return true;
+    if (!FindDate(text, hints) || NearArticleLink(n, base)) return true;
     for (const std::string& sel : {Describe(n, true), Describe(n->parent, true) + " > " + Describe(n, true)}) {
       auto selector = Selector::Compile(sel);
       if (!selector.ok()) continue;
@@ -407,7 +465,7 @@ std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHi
 // The rules for a list: the item selector, the dates by rules a-e, an image
 // when most blocks show one. Title and link are the defaults (the main
 // link's text and URL). Empty `item` when no selector isolates the blocks.
-RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page) {
+RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page, std::string_view base) {
   RuleText rules;
   rules.item = ItemSelector(dom, c);
   if (rules.item.empty()) return rules;
@@ -431,9 +489,9 @@ RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page) {
     rules.date = "@link";
     rules.date_pattern = url.pattern;
     rules.date_format = url.format;
-  } else if (std::string header = DateGroupHeader(c, hints); !header.empty()) {
+  } else if (std::string header = DateGroupHeader(c, hints, base); !header.empty()) {
     rules.date_group = header;
-  } else if (std::string masthead = MastheadDate(dom, c, hints); !masthead.empty()) {
+  } else if (std::string masthead = MastheadDate(dom, c, hints, base); !masthead.empty()) {
     rules.date_page = masthead;
   }
   return rules;
@@ -458,7 +516,9 @@ void DropNested(std::vector<Candidate>& candidates) {
   }
   std::size_t k = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    if (!drop[i]) candidates[k++] = std::move(candidates[i]);
+    if (drop[i]) continue;
+    if (k != i) candidates[k] = std::move(candidates[i]);
+    ++k;
   }
   candidates.resize(k);
 }
@@ -498,7 +558,7 @@ std::vector<Suggestion> SuggestFrom(const Dom& dom, const Page& page, std::size_
 
   std::vector<Suggestion> out;
   for (const Candidate& c : candidates) {
-    RuleText text = WriteRules(dom, c, page);
+    RuleText text = WriteRules(dom, c, page, base);
     if (text.item.empty()) continue;
     auto rules = Rules::Compile(text);
     if (!rules.ok()) continue;
