@@ -395,7 +395,7 @@ TEST_CASE("redwire scrape --suggest prints the ranked lists, their TOML and thei
   INFO(json.out);
   CHECK(json.status == 0);
   CHECK(json.out.find("\"rank\":1") != std::string::npos);
-  CHECK(json.out.find("\"date_pattern = '/((?:19|20)\\\\d{2}/[01]\\\\d/[0-3]\\\\d)/'") != std::string::npos);
+  CHECK(json.out.find("date_pattern = '/((?:19|20)\\\\d{2}/[01]\\\\d/[0-3]\\\\d)/'") != std::string::npos);
 
   const Run empty = Redwire("scrape " + std::string(REDWIRE_FIXTURES) + "/scrape/kke-article.html --suggest");
   INFO(empty.out);

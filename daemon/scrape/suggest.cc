@@ -299,18 +299,34 @@ std::string ItemSelector(const Dom& dom, const Candidate& c) {
 }
 
 // A date inside some other item (the last post's time above a sidebar list)
-// dates that item, not a group or the page.
-bool NearArticleLink(const GumboNode* n, std::string_view base) {
+// dates that item, not a group or the page: no article link in `n`, in the
+// elements `levels` up from it, or around it.
+bool NearArticleLink(const GumboNode* n, std::string_view base, int levels) {
   static const Selector kLinks = Selector::Compile("a[href]").value();
   auto article = [&](const GumboNode* a) {
     const char* href = Attr(a, "href");
     return href && ArticleScore(EncodeUrl(parse::ResolveUrl(base, href)), base) > 0;
   };
-  for (const GumboNode* a : SelectNodes(n, kLinks, 16)) {
-    if (article(a)) return true;
+  const GumboNode* scope = n;
+  for (int up = 0; up <= levels && scope && IsElement(scope); ++up, scope = scope->parent) {
+    for (const GumboNode* a : SelectNodes(scope, kLinks, 16)) {
+      if (article(a)) return true;
+    }
   }
   for (const GumboNode* up = n; up && IsElement(up); up = up->parent) {
     if (up->v.element.tag == GUMBO_TAG_A && article(up)) return true;
+  }
+  return false;
+}
+
+// The blocks of every list on the page: a date inside one of them is that
+// item's, never a group's or the page's, unless the block also holds `own`
+// (a day's wrapper holds its header and its posts).
+using Listed = std::unordered_set<const GumboNode*>;
+
+bool InsideListed(const GumboNode* n, const Listed& listed, const GumboNode* own) {
+  for (; n && IsElement(n); n = n->parent) {
+    if (listed.count(n) && !Contains(n, own)) return true;
   }
   return false;
 }
@@ -386,15 +402,19 @@ UrlDate DateInUrl(const Candidate& c) {
 // Rule d: a date header above each block (Blogger's h2.date-header, a day
 // heading over a group of items): the nearest earlier element outside the
 // list whose short text is a date.
-std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints, std::string_view base) {
+std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints, std::string_view base,
+                            const Listed& listed) {
   const std::unordered_set<const GumboNode*> blocks(c.blocks.begin(), c.blocks.end());
   std::map<std::string, int> votes;
+  const GumboNode* own = nullptr;
   auto dated = [&](const GumboNode* n) {
     if (blocks.count(n) || IsBoilerplate(n)) return false;
     const std::string text = TextOf(n);
-    return ShortText(text) && FindDate(text, hints).has_value() && !NearArticleLink(n, base);
+    return ShortText(text) && FindDate(text, hints).has_value() && !NearArticleLink(n, base, 0) &&
+           !InsideListed(n, listed, own);
   };
   for (const GumboNode* block : c.blocks) {
+    own = block;
     const GumboNode* at = block;
     std::string found;
     for (int steps = 0; at && IsElement(at) && steps < kMaxHeaderSteps && found.empty(); at = at->parent) {
@@ -428,7 +448,8 @@ std::string DateGroupHeader(const Candidate& c, const parse::DateHints& hints, s
 
 // Rule e: the page's own date, above the list (a masthead's "Monday, 3 March
 // 2025"): a selector that finds that element first.
-std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHints& hints, std::string_view base) {
+std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHints& hints, std::string_view base,
+                         const Listed& listed) {
   const GumboNode* first_block = c.blocks.front();
   std::string found;
   int checks = 0;
@@ -447,7 +468,7 @@ std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHi
     const std::string text = TextOf(n);
     if (!ShortText(text) || !HasDigit(text)) return true;
     ++checks;
-    if (!FindDate(text, hints) || NearArticleLink(n, base)) return true;
+    if (!FindDate(text, hints) || NearArticleLink(n, base, 1) || InsideListed(n, listed, first_block)) return true;
     for (const std::string& sel : {Describe(n, true), Describe(n->parent, true) + " > " + Describe(n, true)}) {
       auto selector = Selector::Compile(sel);
       if (!selector.ok()) continue;
@@ -465,7 +486,8 @@ std::string MastheadDate(const Dom& dom, const Candidate& c, const parse::DateHi
 // The rules for a list: the item selector, the dates by rules a-e, an image
 // when most blocks show one. Title and link are the defaults (the main
 // link's text and URL). Empty `item` when no selector isolates the blocks.
-RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page, std::string_view base) {
+RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page, std::string_view base,
+                    const Listed& listed) {
   RuleText rules;
   rules.item = ItemSelector(dom, c);
   if (rules.item.empty()) return rules;
@@ -489,9 +511,9 @@ RuleText WriteRules(const Dom& dom, const Candidate& c, const Page& page, std::s
     rules.date = "@link";
     rules.date_pattern = url.pattern;
     rules.date_format = url.format;
-  } else if (std::string header = DateGroupHeader(c, hints, base); !header.empty()) {
+  } else if (std::string header = DateGroupHeader(c, hints, base, listed); !header.empty()) {
     rules.date_group = header;
-  } else if (std::string masthead = MastheadDate(dom, c, hints, base); !masthead.empty()) {
+  } else if (std::string masthead = MastheadDate(dom, c, hints, base, listed); !masthead.empty()) {
     rules.date_page = masthead;
   }
   return rules;
@@ -553,12 +575,18 @@ std::vector<Suggestion> SuggestFrom(const Dom& dom, const Page& page, std::size_
                    candidates.end());
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  Listed listed;
+  for (const auto& c : candidates) {
+    for (std::size_t i = 0; i < c.blocks.size(); ++i) {
+      if (c.mains[i].anchor) listed.insert(c.blocks[i]);
+    }
+  }
   if (candidates.size() > kMaxCandidates) candidates.resize(kMaxCandidates);
   DropNested(candidates);
 
   std::vector<Suggestion> out;
   for (const Candidate& c : candidates) {
-    RuleText text = WriteRules(dom, c, page, base);
+    RuleText text = WriteRules(dom, c, page, base, listed);
     if (text.item.empty()) continue;
     auto rules = Rules::Compile(text);
     if (!rules.ok()) continue;
