@@ -327,6 +327,7 @@ RawItem ReadEntry(const GumboNode* entry, const std::string& base) {
     } else if ((local == "guid" || local == "id") && raw.guid.empty()) {
       raw.guid = Trim(TextOf(node));
       raw.guid_is_permalink = !EqualsNoCase(Attribute(node, "ispermalink"), "false");
+      raw.guid_marked_permalink = EqualsNoCase(Attribute(node, "ispermalink"), "true");
     } else if ((local == "description" || local == "summary") && raw.summary_html.empty()) {
       raw.summary_html = MarkupOf(node);
     } else if ((local == "encoded" || local == "content") && raw.content_html.empty()) {
