@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <uchardet/uchardet.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <memory>
@@ -156,6 +157,16 @@ bool MostlyUtf8(std::string_view s, std::size_t* valid_out) {
   return valid > 4 * invalid;
 }
 
+// Whether every non-ASCII byte is in 0x80-0x9F: curly quotes and dashes,
+// the same in every windows-125x, so no letters for a detector to tell
+// the script by; it guesses, and windows-1252 names them best.
+bool OnlyC1Bytes(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b <= 0x9F;
+  });
+}
+
 bool HasMultibyteUtf8(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80) return true;
@@ -247,7 +258,8 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
     // A few curly quotes in ASCII text are too little for the detector;
     // with no UTF-8 character at all, windows-1252 is what such bytes
     // nearly always are (feedparser's fallback too).
-    if (valid_utf8 == 0 && (detected.empty() || IsUtf8Name(detected) || detected == "ascii")) {
+    if (valid_utf8 == 0 && (detected.empty() || IsUtf8Name(detected) || detected == "ascii" ||
+                            OnlyC1Bytes(payload))) {
       detected = "windows-1252";
     }
     if (!detected.empty() && !IsUtf8Name(detected) && detected != "ascii") {

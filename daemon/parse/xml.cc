@@ -238,6 +238,12 @@ std::optional<std::string> DecodeBase64(std::string_view encoded) {
 // is neither text nor XML, RFC 4287 section 4.1.3.3).
 std::string TextType(pugi::xml_node node, bool* base64) {
   std::string type = ToLowerAscii(Trim(node.attribute("type").value()));
+  // "text/html;base64", "base64": a type that says its text is base64.
+  if (const std::size_t b = type.find("base64"); b != std::string::npos) {
+    const std::size_t semicolon = type.find(';');
+    *base64 = true;
+    return type.substr(0, std::min(b, semicolon)).find("html") != std::string::npos ? "html" : "text";
+  }
   // Atom 0.3: mode="escaped" holds escaped markup, mode="xml" inline XHTML.
   const std::string mode = ToLowerAscii(node.attribute("mode").value());
   *base64 = mode == "base64";
@@ -261,8 +267,8 @@ std::string AtomMarkup(pugi::xml_node node) {
   if (base64) {
     auto decoded = DecodeBase64(DirectText(node));
     // Binary media (an image as content) has no text to show.
-    if (!decoded || (type != "html" && type != "text") || !IsValidUtf8(*decoded)) return {};
-    if (type == "html") return *decoded;
+    if (!decoded || !IsValidUtf8(*decoded) || decoded->find('\0') != std::string::npos) return {};
+    if (type.find("html") != std::string::npos) return *decoded;
     std::string escaped;
     AppendEscaped(escaped, *decoded, false);
     return escaped;
