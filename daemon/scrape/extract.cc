@@ -121,6 +121,9 @@ std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& 
                                  std::string* refusal) {
   text = TrimDecoration(text.substr(0, kMaxDateTextBytes));
   if (auto t = parse::ParseHumanDate(text, hints, refusal)) return t;
+  // A date refused whole is not to be found in its parts: "31 Января 2026"
+  // in the future must not become last year's "31 Января".
+  if (!refusal->empty()) return std::nullopt;
   std::vector<std::string> words;
   std::size_t i = 0;
   while (i < text.size() && words.size() < 24) {
@@ -141,9 +144,8 @@ std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& 
       }
       const std::string_view trimmed = TrimDecoration(window);
       if (trimmed.empty()) continue;
-      std::string why;
-      if (auto t = parse::ParseHumanDate(trimmed, hints, &why)) return t;
-      if (refusal->empty()) *refusal = why;
+      if (auto t = parse::ParseHumanDate(trimmed, hints, refusal)) return t;
+      if (!refusal->empty()) return std::nullopt;
     }
   }
   return std::nullopt;
@@ -460,10 +462,12 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
   warn_field("image", r.image, hits.image);
   if (untitled > 0) out.warnings.push_back(std::to_string(untitled) + " items had neither a title nor a link and were skipped");
   if (out.undated > 0 && n > 0) out.warnings.push_back(std::to_string(out.undated) + " items without a date (first-seen time used)");
-  if (out.bad_dates > 0) {
+  int unparsed = out.bad_dates;
+  for (const auto& [reason, seen] : refused) unparsed -= seen.first;
+  if (unparsed > 0) {
     std::string examples;
     for (const auto& e : bad_date_examples) examples += (examples.empty() ? "'" : ", '") + e + "'";
-    out.warnings.push_back(std::to_string(out.bad_dates) + " dates did not parse, e.g. " + examples +
+    out.warnings.push_back(std::to_string(unparsed) + " dates did not parse, e.g. " + examples +
                            (r.text.date_format.empty() ? " (set date_format?)" : ""));
   }
   for (const auto& [reason, seen] : refused) {
