@@ -127,6 +127,21 @@ TEST_CASE("5 and 9: authors with child elements, at item and channel level", "[p
   CHECK(feed.meta.author == "Central Committee press office");
 }
 
+TEST_CASE("5 and 9 in tag soup: the HTML-parser recovery reads the same", "[parity][authors]") {
+  // Mis-nested, so the strict parse keeps nothing and gumbo reads the items.
+  const ParsedFeed feed = Parse(
+      "<rss version=\"2.0\"><channel><title>Soup</title>"
+      "<item><title>A</title><link>https://www.example.org/a</link>"
+      "<author><name>Jane Roe</name><email>jane@example.org</email></author>"
+      "<description><p>unclosed</description></item>"
+      "<item><title>B</title><link>https://www.example.org/b</link><fullitem>Full text</fullitem><b></item>"
+      "</channel></rss>");
+  CHECK(feed.bozo_reason.find("items recovered with an HTML parser") != std::string::npos);
+  REQUIRE(feed.items.size() == 2);
+  CHECK(feed.items[0].author == "Jane Roe");
+  CHECK(feed.items[1].content_text == "Full text");
+}
+
 TEST_CASE("6: mis-cased RSS element names are read", "[parity][rss]") {
   const ParsedFeed feed = ParseFixture("rss20-miscased-elements.rss");
   CHECK(feed.meta.title == "Mis-cased");
