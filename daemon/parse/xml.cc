@@ -6,7 +6,6 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 
 #include "daemon/parse/internal.h"
