@@ -306,9 +306,10 @@ std::optional<int> KnownZone(std::string_view token) {
       {"NZST", 720},   {"NZDT", 780},   {"SAST", 120},   {"CAT", 120},    {"EAT", 180},
       {"WAT", 60},     {"ART", -180},   {"BRT", -180},   {"CLT", -240},   {"COT", -300},
       {"PET", -300},   {"VET", -240},   {"UYT", -180},   {"BOT", -240},
-      // Written by CMSs and seen beside feedparser, which reads them so:
-      // Middle European (the old name of CET), the German and North
-      // American short forms without the standard/daylight letter.
+      // Middle European (CET's older name, still written by CMSs), the
+      // German forms, and the North American names without the standard or
+      // daylight letter, read as standard time as feedparser reads them;
+      // then South and South-East Asian zones.
       {"MET", 60},     {"MEST", 120},   {"WEZ", 0},      {"WESZ", 60},    {"OEZ", 120},
       {"OESZ", 180},   {"ET", -300},    {"CT", -360},    {"MT", -420},    {"PT", -480},
       {"AT", -240},    {"ICT", 420},    {"WIB", 420},    {"PHT", 480},    {"PKT", 300},
@@ -667,7 +668,7 @@ std::optional<DateParts> NumericDate(const Token& token, std::optional<bool> day
   if (token.parts[2].size() != 2 && token.parts[2].size() != 4) return std::nullopt;
   if (token.parts[0].size() > 2 || token.parts[1].size() > 2) return std::nullopt;
   p.year = ExpandYear(c, token.parts[2].size());
-  if (a <= 12 && b <= 12 && a != b && !day_first) {
+  if (a <= 12 && b <= 12 && a != b && !day_first.has_value()) {
     *ambiguous = true;
     return std::nullopt;
   }
