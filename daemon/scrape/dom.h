@@ -94,8 +94,11 @@ std::vector<Suggestion> SuggestFrom(const Dom& dom, const Page& page, std::size_
 // Suggest share them ----
 
 // The date inside a line such as "BY: Mark Waller | June 3, 2024": the whole
-// text first, then ever shorter runs of words.
-std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints);
+// text first, then ever shorter runs of words, longest first, so "23-24
+// September 2017" wins over "2017". When none is a date, `refusal` (when
+// given) says why the first date-like run was refused (a future date...).
+std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints,
+                                 std::string* refusal = nullptr);
 // How much an absolute URL looks like an article's own page: 0 for the site's
 // navigation (the root, sections, tag/category/author/search listings, page
 // N, feeds, files, other hosts), more for slugs, ids and dates in the path.

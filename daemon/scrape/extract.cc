@@ -377,6 +377,7 @@ Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& p
 
   FieldHits hits;
   std::vector<std::string> bad_date_examples;
+  std::map<std::string, std::pair<int, std::string>> refused;  // reason -> count, example
   std::map<std::string, std::size_t> by_id;
   int untitled = 0;
   for (const GumboNode* node : nodes) {
@@ -480,10 +481,16 @@ Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& p
     if (!date_text.empty()) ++hits.date;
     std::optional<UnixTime> when;
     if (!date_text.empty()) {
-      when = FindDate(date_text, hints);
+      std::string refusal;
+      when = FindDate(date_text, hints, &refusal);
       if (!when) {
         ++out.bad_dates;
-        if (static_cast<int>(bad_date_examples.size()) < kMaxDateExamples) bad_date_examples.push_back(date_text.substr(0, 80));
+        if (!refusal.empty()) {
+          auto& [count, example] = refused[refusal];
+          if (count++ == 0) example = date_text.substr(0, 80);
+        } else if (static_cast<int>(bad_date_examples.size()) < kMaxDateExamples) {
+          bad_date_examples.push_back(date_text.substr(0, 80));
+        }
       }
     }
     if (!when && r.date_group) {
@@ -559,11 +566,17 @@ Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& p
   warn_field("image", r.image, hits.image);
   if (untitled > 0) out.warnings.push_back(std::to_string(untitled) + " items had neither a title nor a link and were skipped");
   if (out.undated > 0 && n > 0) out.warnings.push_back(std::to_string(out.undated) + " items without a date (first-seen time used)");
-  if (out.bad_dates > 0) {
+  int unparsed = out.bad_dates;
+  for (const auto& [reason, seen] : refused) unparsed -= seen.first;
+  if (unparsed > 0) {
     std::string examples;
     for (const auto& e : bad_date_examples) examples += (examples.empty() ? "'" : ", '") + e + "'";
-    out.warnings.push_back(std::to_string(out.bad_dates) + " dates did not parse, e.g. " + examples +
+    out.warnings.push_back(std::to_string(unparsed) + " dates did not parse, e.g. " + examples +
                            (r.text.date_format.empty() ? " (set date_format?)" : ""));
+  }
+  for (const auto& [reason, seen] : refused) {
+    out.warnings.push_back(std::to_string(seen.first) + " dates refused: " + reason + ", e.g. '" + seen.second +
+                           "' (first-seen time used)");
   }
   if (r.paginate && out.next_page.empty() && n > 0) out.warnings.push_back("paginate selector '" + r.paginate->text() + "' found no next page");
   return out;

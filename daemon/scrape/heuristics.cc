@@ -122,10 +122,15 @@ bool HasToken(const char* list, std::initializer_list<std::string_view> tokens) 
 
 }  // namespace
 
-std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints) {
+std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints, std::string* refusal) {
+  std::string ignored;
+  if (!refusal) refusal = &ignored;
   text = TrimDecoration(text.substr(0, kMaxDateTextBytes));
   if (text.empty()) return std::nullopt;
-  if (auto t = parse::ParseHumanDate(text, hints)) return t;
+  if (auto t = parse::ParseHumanDate(text, hints, refusal)) return t;
+  // A date refused whole is not to be found in its parts: "31 Января 2026"
+  // in the future must not become last year's "31 Января".
+  if (!refusal->empty()) return std::nullopt;
   std::vector<std::string> words;
   std::size_t i = 0;
   while (i < text.size() && words.size() < 24) {
@@ -146,7 +151,8 @@ std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& 
       }
       const std::string_view trimmed = TrimDecoration(window);
       if (trimmed.empty()) continue;
-      if (auto t = parse::ParseHumanDate(trimmed, hints)) return t;
+      if (auto t = parse::ParseHumanDate(trimmed, hints, refusal)) return t;
+      if (!refusal->empty()) return std::nullopt;
     }
   }
   return std::nullopt;
