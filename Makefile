@@ -13,7 +13,10 @@ PACKAGES := g++ cmake ninja-build pkg-config make \
   libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
   libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
   libutf8proc-dev zlib1g-dev libsystemd-dev \
-  systemd dpkg-dev file jing python3-feedparser
+  systemd dpkg-dev file jing python3-feedparser \
+  chromium chromium-driver python3-selenium fonts-noto-core fonts-dejavu-core
+# Only for `make screenshots` (docs/screenshots/): shrinks the PNGs.
+SHOT_PACKAGES := pngquant
 # Only for the fuzz targets (docs/fuzzing.md): libFuzzer comes with clang.
 FUZZ_PACKAGES := clang libclang-rt-14-dev python3
 FUZZ_BUILD    ?= build-fuzz
@@ -21,7 +24,7 @@ FUZZ_SECONDS  ?= 600
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build run test test-asan clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build run test test-asan clean fuzz-build fuzz fuzz-smoke screenshots
 
 all: build
 
@@ -37,6 +40,14 @@ deps:
 build: deps
 	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The readers' pages in headless Chromium at 390 and 1280 px, as the browser
+# test takes them, written to docs/screenshots/ at 256 colours.
+screenshots: EXTRA_PACKAGES := $(SHOT_PACKAGES)
+screenshots: build
+	@/usr/bin/python3 tests/browser_test.py --binary $(BUILD)/redwire --screenshots docs/screenshots
+	@pngquant --force --skip-if-larger --strip --ext .png 256 docs/screenshots/*.png; rc=$$?; \
+	  [ $$rc -eq 0 ] || [ $$rc -eq 98 ] || [ $$rc -eq 99 ]
 
 run: build
 	@mkdir -p $(STATE)

@@ -141,6 +141,19 @@ def browser(profile):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+def overflow(driver):
+    """innerWidth, the document's scrollWidth, and elements past the right edge."""
+    inner = driver.execute_script("return window.innerWidth")
+    scroll = driver.execute_script("return document.documentElement.scrollWidth")
+    # Every element inside the viewport, not only the document: one clipped
+    # by an overflow:hidden parent would not widen the document.
+    wide = driver.execute_script(
+        "return Array.from(document.querySelectorAll('body *'))"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
+        ".map(e => e.tagName + '.' + e.className).slice(0, 5)")
+    return inner, scroll, wide
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -228,15 +241,9 @@ def main():
                                     "mobile": width < 600})
             for name, (path, _) in pages.items():
                 driver.get(base + path)
-                inner = driver.execute_script("return window.innerWidth")
-                scroll = driver.execute_script("return document.documentElement.scrollWidth")
+                inner, scroll, wide = overflow(driver)
                 check(inner == width, f"{path} at {width}: viewport is {inner} px")
                 check(scroll <= inner, f"{path} at {width}: scrollWidth {scroll} > innerWidth {inner}")
-                # Every element inside the viewport, not only the document.
-                wide = driver.execute_script(
-                    "return Array.from(document.querySelectorAll('body *'))"
-                    ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
-                    ".map(e => e.tagName + '.' + e.className).slice(0, 5)")
                 check(not wide, f"{path} at {width}: elements past the right edge: {wide}")
                 links = driver.execute_script(
                     "return Array.from(document.querySelectorAll('a[href]'))"
@@ -255,6 +262,12 @@ def main():
                     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
                     with open(os.path.join(args.screenshots, f"{name}-{width}.png"), "wb") as f:
                         f.write(base64.b64decode(shot["data"]))
+
+        # The overflow check finds what it looks for, or it proves nothing.
+        driver.execute_script("const d = document.createElement('div'); d.style.width = '2000px';"
+                              "d.textContent = 'wide'; document.querySelector('main').appendChild(d);")
+        inner, scroll, wide = overflow(driver)
+        check(scroll > inner and wide, f"a 2000 px element is caught: scrollWidth {scroll}, {wide}")
 
         # The search box works as a person uses it.
         driver.get(base + "/")

@@ -309,7 +309,10 @@ TEST_CASE("an unreachable source fails with one clear line and the daemon keeps 
   CHECK(failures <= 4);
   CHECK(log.find("blocked address 127.0.0.1") != std::string::npos);
   CHECK(Get(daemon.url("/")).status == 200);
-  CHECK(Get(daemon.url("/status")).body.find("<span class=\"failing\">gone</span>") != std::string::npos);
+  const std::string status = Get(daemon.url("/status")).body;
+  CHECK(status.find("could not reach the server (DNS, connection or TLS)") != std::string::npos);
+  CHECK(status.find("refused: the address is private or loopback") != std::string::npos);
+  CHECK(status.find("2 sources: 0 working, 2 failing") != std::string::npos);
   CHECK(daemon.Terminate(5s) == 0);
 }
 
