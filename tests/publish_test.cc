@@ -291,7 +291,7 @@ TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[pub
   CHECK(card("ujce").find("waiting for scrape rules") != std::string::npos);
   const std::string old = card("old");
   CHECK(old.find("<span class=\"failing\">gone</span>") != std::string::npos);
-  CHECK(old.find("none until the source's URL changes") != std::string::npos);
+  CHECK(old.find("none until the source&#39;s URL changes") != std::string::npos);
   CHECK(old.find(Rfc3339(kGenerated + 60)) == std::string::npos);  // a gone source is not polled
 }
 

@@ -52,6 +52,7 @@ std::string OutcomeInWords(const store::SourceState& st) {
 
 std::string When(UnixTime t, UnixTime now) { return TimeTag(t) + " (" + HtmlText(Age(t, now)) + ")"; }
 
+// `markup` goes in as it is: callers escape every value they put in it.
 std::string Row(const std::string& term, const std::string& markup) {
   return "<dt>" + HtmlText(term) + "</dt><dd>" + markup + "</dd>";
 }
@@ -84,13 +85,13 @@ std::string Card(const SiteInfo& site, const IndexSource& s, UnixTime now) {
     }
   }
   if (health == Health::kGone) {
-    h += Row("next poll", "none until the source's URL changes in the configuration");
+    h += Row("next poll", HtmlText("none until the source's URL changes in the configuration"));
   } else if (health == Health::kScrapePending) {
-    h += Row("next poll", "none until the source has scrape rules");
+    h += Row("next poll", HtmlText("none until the source has scrape rules"));
   } else if (s.state && s.state->next_due != 0) {
     h += Row("next poll", When(s.state->next_due, now));
   } else {
-    h += Row("next poll", "soon after start-up");
+    h += Row("next poll", HtmlText("soon after start-up"));
   }
   return h + "</dl>\n</section>\n";
 }
