@@ -130,6 +130,18 @@ int ScrapeCommand(const Args& args) {
   r.paginate = args.get("--paginate");
   r.follow = args.has("--follow");
   if (args.has("--max-follow")) r.max_follow = std::atoi(args.get("--max-follow").c_str());
+  if (args.has("--now")) {
+    // The moment relative dates ("2 hours ago") count back from, and past
+    // which a date is refused as in the future: a saved page's fetch time.
+    const std::string now = args.get("--now");
+    const auto when = redwire::parse::ParseDate(now);
+    if (!when || *when <= 0) {
+      std::fprintf(stderr, "redwire scrape: --now wants a date such as 2026-03-05T10:00:00Z, not '%s'\n",
+                   now.c_str());
+      return 2;
+    }
+    options.now = *when;
+  }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     std::fprintf(stderr, "redwire: curl_global_init failed\n");
     return 1;
@@ -312,6 +324,8 @@ rules given as flags override them.
   --follow --content SEL [--max-follow N]
                      also fetch the first N item pages for their article text
   --url URL          the URL a FILE was saved from (resolves its links)
+  --now DATE         the time the page was fetched (RFC 3339, default now):
+                     relative dates count back from it, later dates are refused
   --allow-private    allow loopback/private addresses
   --json             print JSON instead of the table
 
@@ -321,7 +335,7 @@ fetch failure), 2 on usage errors. See docs/scraping.md.
      {{"--item", true}, {"--xpath", true}, {"--title", true}, {"--link", true}, {"--date", true},
       {"--summary", true}, {"--author", true}, {"--image", true}, {"--date-format", true},
       {"--date-lang", true}, {"--content", true}, {"--paginate", true}, {"--follow", false},
-      {"--max-follow", true}, {"--url", true}, {"--source", true}, {"--config", true},
+      {"--max-follow", true}, {"--url", true}, {"--now", true}, {"--source", true}, {"--config", true},
       {"--allow-private", false}, {"--json", false}},
      {},
      ScrapeCommand},

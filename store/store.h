@@ -45,7 +45,7 @@ struct SourceState {
   UnixTime last_attempt = 0;
   UnixTime last_success = 0;
   std::string last_outcome;     // "ok", "not-modified", "http-error", ...
-  std::string last_error;       // reason when the last attempt failed
+  std::string last_error;       // reason when the last attempt failed; after a success, its warnings ("warning: ...") or empty
   long last_status = 0;
   int consecutive_failures = 0;
   int items_new = 0;            // new items on the last successful fetch

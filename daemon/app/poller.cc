@@ -269,7 +269,9 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     state.feed_link = result.meta.link;
     spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
                  result.stats.inserted, result.stats.updated, shared->body.size(), shared->elapsed.count());
-    Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds);
+    std::string warning;
+    for (const std::string& w : result.warnings) warning += (warning.empty() ? "warning: " : "; ") + w;
+    Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds, warning);
   });
 }
 
@@ -291,7 +293,8 @@ void Poller::MarkGone(const config::Source& source, store::SourceState state) {
 }
 
 void Poller::Finish(const config::Source& source, const std::string& url, const fetch::Response& response,
-                    store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl) {
+                    store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl,
+                    const std::string& warning) {
   const UnixTime now = Now();
   // A move or a 410 recorded for another configured URL no longer applies.
   if (state.moved_from != source.url) {
@@ -315,7 +318,7 @@ void Poller::Finish(const config::Source& source, const std::string& url, const 
                    source.id, url, response.permanent_url);
     }
     state.last_success = now;
-    state.last_error.clear();
+    state.last_error = warning;
     state.consecutive_failures = 0;
     const seconds interval = Interval(source, state, ttl);
     state.interval = interval.count();

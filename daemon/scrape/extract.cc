@@ -115,10 +115,15 @@ std::string_view TrimDecoration(std::string_view s) {
 
 // The date inside a line such as "BY: Mark Waller | June 3, 2024" or
 // "17/12/2019 Lebanon": the whole text first, then ever shorter runs of
-// words, longest first, so "23-24 September 2017" wins over "2017".
-std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints) {
+// words, longest first, so "23-24 September 2017" wins over "2017". When
+// none is a date, *refusal says why the first date-like run was refused.
+std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints,
+                                 std::string* refusal) {
   text = TrimDecoration(text.substr(0, kMaxDateTextBytes));
-  if (auto t = parse::ParseHumanDate(text, hints)) return t;
+  if (auto t = parse::ParseHumanDate(text, hints, refusal)) return t;
+  // A date refused whole is not to be found in its parts: "31 Января 2026"
+  // in the future must not become last year's "31 Января".
+  if (!refusal->empty()) return std::nullopt;
   std::vector<std::string> words;
   std::size_t i = 0;
   while (i < text.size() && words.size() < 24) {
@@ -139,7 +144,8 @@ std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& 
       }
       const std::string_view trimmed = TrimDecoration(window);
       if (trimmed.empty()) continue;
-      if (auto t = parse::ParseHumanDate(trimmed, hints)) return t;
+      if (auto t = parse::ParseHumanDate(trimmed, hints, refusal)) return t;
+      if (!refusal->empty()) return std::nullopt;
     }
   }
   return std::nullopt;
@@ -326,6 +332,7 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
 
   FieldHits hits;
   std::vector<std::string> bad_date_examples;
+  std::map<std::string, std::pair<int, std::string>> refused;  // reason -> count, example
   std::map<std::string, std::size_t> by_id;
   int untitled = 0;
   for (const GumboNode* node : nodes) {
@@ -393,11 +400,16 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
       date_text = ValueOf(n, r.date ? *r.date : DefaultTime());
     }
     if (!date_text.empty()) ++hits.date;
+    std::string refusal;
     if (date_text.empty()) {
       ++out.undated;
-    } else if (auto when = FindDate(date_text, hints)) {
+    } else if (auto when = FindDate(date_text, hints, &refusal)) {
       item.published = *when;
       item.updated = *when;
+    } else if (!refusal.empty()) {
+      ++out.bad_dates;
+      auto& [count, example] = refused[refusal];
+      if (count++ == 0) example = date_text.substr(0, 80);
     } else {
       ++out.bad_dates;
       if (static_cast<int>(bad_date_examples.size()) < kMaxDateExamples) bad_date_examples.push_back(date_text.substr(0, 80));
@@ -450,11 +462,17 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
   warn_field("image", r.image, hits.image);
   if (untitled > 0) out.warnings.push_back(std::to_string(untitled) + " items had neither a title nor a link and were skipped");
   if (out.undated > 0 && n > 0) out.warnings.push_back(std::to_string(out.undated) + " items without a date (first-seen time used)");
-  if (out.bad_dates > 0) {
+  int unparsed = out.bad_dates;
+  for (const auto& [reason, seen] : refused) unparsed -= seen.first;
+  if (unparsed > 0) {
     std::string examples;
     for (const auto& e : bad_date_examples) examples += (examples.empty() ? "'" : ", '") + e + "'";
-    out.warnings.push_back(std::to_string(out.bad_dates) + " dates did not parse, e.g. " + examples +
+    out.warnings.push_back(std::to_string(unparsed) + " dates did not parse, e.g. " + examples +
                            (r.text.date_format.empty() ? " (set date_format?)" : ""));
+  }
+  for (const auto& [reason, seen] : refused) {
+    out.warnings.push_back(std::to_string(seen.first) + " dates refused: " + reason + ", e.g. '" + seen.second +
+                           "' (first-seen time used)");
   }
   if (r.paginate && out.next_page.empty() && n > 0) out.warnings.push_back("paginate selector '" + r.paginate->text() + "' found no next page");
   return out;
