@@ -236,6 +236,7 @@ TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[pub
   fine.last_status = 304;
   fine.items_seen = 20;
   fine.items_new = 2;
+  fine.last_error = "warning: 1 refused date (\"12/2/24\" is ambiguous)";
   SourceState gone;
   gone.source_id = "old";
   gone.last_attempt = kGenerated - 60;
@@ -285,7 +286,10 @@ TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[pub
   CHECK(pce.find("<span class=\"ok\">working</span>") != std::string::npos);
   CHECK(pce.find("unchanged since the last fetch (HTTP 304)") != std::string::npos);
   CHECK(pce.find("20 in the feed, 2 new on the last fetch") != std::string::npos);
-  CHECK(pce.find("soon after start-up") != std::string::npos);  // no planned poll recorded yet
+  CHECK(pce.find("soon after start-up") != std::string::npos);
+  CHECK(pce.find("<dt>warnings</dt><dd>warning: 1 refused date (&quot;12/2/24&quot; is ambiguous)</dd>") !=
+        std::string::npos);
+  CHECK(pce.find("last error") == std::string::npos);  // no planned poll recorded yet
 
   CHECK(card("evil").find("not fetched yet") != std::string::npos);
   CHECK(card("ujce").find("waiting for scrape rules") != std::string::npos);

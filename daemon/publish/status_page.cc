@@ -71,7 +71,11 @@ std::string Card(const SiteInfo& site, const IndexSource& s, UnixTime now) {
       if (st.last_attempt != 0) last += ", " + When(st.last_attempt, now);
       h += Row("last fetch", last);
     }
-    if (!st.last_error.empty()) h += Row("last error", HtmlText(XmlText(st.last_error)));
+    if (!st.last_error.empty()) {
+      // After a success the field holds that fetch's warnings, not an error.
+      const bool warnings = st.consecutive_failures == 0 && st.last_error.rfind("warning", 0) == 0;
+      h += Row(warnings ? "warnings" : "last error", HtmlText(XmlText(st.last_error)));
+    }
     if (st.consecutive_failures > 0) {
       h += Row("failures", HtmlText(std::to_string(st.consecutive_failures)) + " in a row");
     }
