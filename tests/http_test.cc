@@ -382,7 +382,7 @@ TEST_CASE("paths are percent-decoded; NUL and bad targets are refused", "[http]"
   }
 }
 
-TEST_CASE("a query may carry raw UTF-8, as newsboat sends a search; the path may not", "[http]") {
+TEST_CASE("a query may carry raw UTF-8 as newsboat sends a search but the path may not", "[http]") {
   TestServer ts;
   const auto ask = [&](const std::string& target) {
     RawClient raw(ts.server->port());

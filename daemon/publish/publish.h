@@ -113,7 +113,8 @@ std::string RenderSearchPage(const SiteInfo& site, const SearchInfo& search,
                              UnixTime generated_at);
 
 // The operator's page "/status": per source its health in words (status,
-// last error, last success, items, next poll), ages measured from `now`.
+// last error or a working source's warnings, last success, items, next
+// poll), ages measured from `now`.
 std::string RenderStatusPage(const SiteInfo& site, const std::vector<IndexSource>& sources, UnixTime now);
 
 // One feed in an OPML subscription list.
