@@ -61,6 +61,10 @@ struct SourceState {
   std::string moved_from;           // the configured URL moved_to replaced (a config change resets it)
   bool gone = false;                // 410 Gone: not polled until the configured URL changes
   std::string gone_url;             // the configured URL that answered 410
+  // Scrape `auto = true` (issue 17): the item selector of the list picked on
+  // the last poll, and the one before it when the pick changed.
+  std::string scrape_pick;
+  std::string scrape_pick_was;
 };
 
 struct UpsertStats {

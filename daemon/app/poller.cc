@@ -267,6 +267,16 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     state.items_new = result.stats.inserted;
     state.feed_title = result.meta.title;
     state.feed_link = result.meta.link;
+    if (!result.scrape_pick.empty()) {
+      // auto = true: a site redesign can make another list rank first.
+      if (!state.scrape_pick.empty() && state.scrape_pick != result.scrape_pick) {
+        state.scrape_pick_was = state.scrape_pick;
+        spdlog::warn("{}: scrape auto: the list picked changed from '{}' to '{}'; check its items "
+                     "(redwire scrape --source {} --suggest)", source_id, state.scrape_pick,
+                     result.scrape_pick, source_id);
+      }
+      state.scrape_pick = result.scrape_pick;
+    }
     spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
                  result.stats.inserted, result.stats.updated, shared->body.size(), shared->elapsed.count());
     std::string warning;

@@ -1106,3 +1106,22 @@ std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& h
 }
 
 }  // namespace redwire::parse
+
+namespace redwire::parse {
+
+bool IsKnownDateLanguage(std::string_view lang) {
+  for (const auto& table : kMonthNames) {
+    if (table.lang == lang) return true;
+  }
+  return false;
+}
+
+std::string KnownDateLanguages() {
+  std::string out;
+  for (const auto& table : kMonthNames) {
+    if (out.find(table.lang) == std::string::npos) out += (out.empty() ? "" : ", ") + std::string(table.lang);
+  }
+  return out;
+}
+
+}  // namespace redwire::parse

@@ -72,6 +72,11 @@ struct DateHints {
 std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints,
                                        std::string* refusal = nullptr);
 
+// Whether DateHints::lang names a language whose month names are known, and
+// the list of them ("en, el, es, ...") for error messages.
+bool IsKnownDateLanguage(std::string_view lang);
+std::string KnownDateLanguages();
+
 // Lower-cased scheme and host, no fragment, no default port, no utm_* /
 // fbclid / gclid parameters. Returns the input unchanged if it is not a URL.
 std::string CanonicalUrl(std::string_view url);
