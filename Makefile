@@ -12,7 +12,9 @@ LISTEN    ?= 127.0.0.1:8080
 # Every package comes from packages.list (one line per CMake find_* call, test
 # program or Python module; tests/packages_test.py keeps it complete).
 package_column = $(shell awk '$$1 ~ /^($(1))$$/ && $$3 != "-" { print $$3 }' packages.list | sort -u)
-PACKAGES := $(call package_column,tool|find_package|pkg_check_modules|find_path|find_library|find_program|command|python)
+PACKAGES := $(call package_column,tool|find_package|pkg_check_modules|find_path|find_library|find_program|command|python|file)
+# Only for `make screenshots` (docs/screenshots/): shrinks the PNGs.
+SHOT_PACKAGES := $(call package_column,screenshots)
 # Only for the fuzz targets (docs/fuzzing.md): libFuzzer comes with clang.
 FUZZ_PACKAGES := $(call package_column,fuzz)
 FUZZ_BUILD    ?= build-fuzz
@@ -20,7 +22,7 @@ FUZZ_SECONDS  ?= 600
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps configure build build-redwire run test test-asan clean fuzz-build fuzz fuzz-smoke
+.PHONY: all deps configure build build-redwire run test test-asan clean fuzz-build fuzz fuzz-smoke screenshots
 
 # $(call configure,DIR,CMAKE ARGUMENTS[,ENV]): configure DIR unless its last
 # configure finished. The stamp is written only when cmake succeeds, so a
@@ -54,6 +56,14 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The readers' pages in headless Chromium at 390 and 1280 px, as the browser
+# test takes them, written to docs/screenshots/ at 256 colours.
+screenshots: EXTRA_PACKAGES := $(SHOT_PACKAGES)
+screenshots: build
+	@/usr/bin/python3 tests/browser_test.py --binary $(BUILD)/redwire --screenshots docs/screenshots
+	@pngquant --force --skip-if-larger --strip --ext .png 256 docs/screenshots/*.png; rc=$$?; \
+	  [ $$rc -eq 0 ] || [ $$rc -eq 98 ] || [ $$rc -eq 99 ]
 
 # `make run` builds the daemon only, not the tests and benchmarks.
 build-redwire: configure

@@ -279,6 +279,12 @@ merged Atom feeds and polls the sources until SIGTERM or SIGINT.
 SIGHUP, or any change to a *.toml file under --config, reloads the
 configuration; a configuration with errors is refused and the running one
 kept. Under systemd it reports READY=1, STATUS= and WATCHDOG=1 (Type=notify).
+
+It serves the front page / (each topic's newest items, a search box,
+subscribe links), /search.html?q= (search results as a page), /status (each
+source's health, for the operator), the feeds under /all, /topics/ and
+/sources/ (Atom, JSON Feed, HTML), the OPML lists, /search?q= (Atom; the
+words percent-encoded or raw UTF-8), /status.json and /metrics.
 )",
      {{"--config", true}, {"--state", true}, {"--listen", true}},
      {"--config", "--state"},

@@ -166,7 +166,8 @@ bool IsUrlAttribute(const std::string& name) {
 // What in an HTML document or fragment could run or restyle the page,
 // read with HTML5 rules. A whole page may hold what redwire writes itself
 // in its head: its charset and viewport meta, its alternate links and its
-// one stylesheet.
+// one stylesheet; and in its header the one search box (a GET form to
+// /search.html with a search field and a submit button, nothing else).
 std::vector<std::string> ActiveContent(const std::string& html, bool fragment) {
   std::vector<std::string> found;
   GumboOptions options = kGumboDefaultOptions;
@@ -176,6 +177,7 @@ std::vector<std::string> ActiveContent(const std::string& html, bool fragment) {
   struct At {
     const GumboNode* node;
     bool in_head;
+    bool in_search = false;  // inside redwire's own search form
   };
   std::vector<At> stack{{out->root, false}};
   while (!stack.empty()) {
@@ -198,6 +200,14 @@ std::vector<std::string> ActiveContent(const std::string& html, bool fragment) {
              LowerAscii(static_cast<const GumboNode*>(e.children.data[0])->v.text.text).find("url(") ==
                  std::string::npos);
     }
+    const bool search_form = !fragment && e.tag == GUMBO_TAG_FORM && attribute("class") == "search" &&
+                             attribute("method") == "get" && attribute("action").size() > 12 &&
+                             attribute("action").compare(attribute("action").size() - 12, 12, "/search.html") == 0;
+    if (search_form) own = true;
+    if (at.in_search) {
+      own = (e.tag == GUMBO_TAG_INPUT && attribute("type") == "search" && attribute("name") == "q") ||
+            (e.tag == GUMBO_TAG_BUTTON && attribute("type") == "submit");
+    }
     if (e.tag_namespace != GUMBO_NAMESPACE_HTML) found.push_back("foreign element " + tag);
     switch (e.tag) {
       case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
@@ -219,7 +229,7 @@ std::vector<std::string> ActiveContent(const std::string& html, bool fragment) {
     }
     const bool head = at.in_head || e.tag == GUMBO_TAG_HEAD;
     for (unsigned k = 0; k < e.children.length; ++k) {
-      stack.push_back({static_cast<const GumboNode*>(e.children.data[k]), head});
+      stack.push_back({static_cast<const GumboNode*>(e.children.data[k]), head, at.in_search || search_form});
     }
   }
   gumbo_destroy_output(&options, out);
@@ -339,7 +349,7 @@ struct Site {
 // both OPML lists, each feed in each format with all its history pages,
 // and searches whose words are themselves hostile.
 std::vector<std::string> EveryPath(Site& site) {
-  std::vector<std::string> paths = {"/", "/status.json", "/metrics", "/topics.opml", "/sources.opml"};
+  std::vector<std::string> paths = {"/", "/status", "/status.json", "/metrics", "/topics.opml", "/sources.opml"};
   for (const std::string stem : {"/all", "/topics/cuba-solidarity", "/topics/labour", "/topics/youth",
                                  "/sources/kke-en", "/sources/pce", "/sources/kne"}) {
     for (const char* ext : {".atom", ".json", ".html"}) {
@@ -354,6 +364,7 @@ std::vector<std::string> EveryPath(Site& site) {
                             "q=cuba&topic=%3Cscript%3E", "q=cuba&source=%22%3E%3Csvg", "q=%FF%FE%C0%AF",
                             "q=a%00b", "q=cuba%0D%0AX-Injected:+1", "q=alert"}) {
     paths.push_back(std::string("/search?") + query);
+    paths.push_back(std::string("/search.html?") + query);
   }
   return paths;
 }
@@ -393,8 +404,12 @@ TEST_CASE("every page served over hostile titles and names and links and content
   CHECK(xml_documents >= 20);
 
   // The hostile text is shown, escaped, rather than silently dropped.
-  const Page index = Fetch(site.base() + "/");
-  CHECK(index.body.find("KKE &lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  for (const char* path : {"/", "/status", "/sources/kke-en.html"}) {
+    INFO(path);
+    CHECK(Fetch(site.base() + path).body.find("KKE &lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  }
+  const Page search = Fetch(site.base() + "/search.html?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  CHECK(search.body.find("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"") != std::string::npos);
   const Page kke = Fetch(site.base() + "/sources/kke-en.html");
   CHECK(kke.body.find("]]&gt;&lt;/title&gt;&lt;/a&gt;&lt;svg onload=alert(1)&gt; cuba strike") != std::string::npos);
   CHECK(kke.body.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
@@ -416,6 +431,11 @@ TEST_CASE("the output-safety check finds what it looks for", "[hostile][feeds]")
       "<svg><circle/></svg>",
       "<p style=\"background:url(javascript:alert(1))\">x</p>",
       "<iframe srcdoc=\"x\"></iframe>",
+      "<form action=\"https://evil/\"><input name=\"password\"></form>",
+      "<form class=\"search\" method=\"post\" action=\"http://x/search.html\"></form>",
+      "<form class=\"search\" method=\"get\" action=\"http://x/search.html\"><input type=\"password\" "
+      "name=\"q\"></form>",
+      "<input type=\"search\" name=\"q\">",
   };
   for (const char* html : active) {
     INFO(html);
@@ -426,6 +446,12 @@ TEST_CASE("the output-safety check finds what it looks for", "[hostile][feeds]")
   CHECK_FALSE(ActiveContent("<html><head><meta http-equiv=\"refresh\" content=\"0;url=https://evil/\"></head></html>",
                             false)
                   .empty());
+  // The page's own search box is allowed, in a whole page only.
+  const std::string box =
+      "<form class=\"search\" method=\"get\" action=\"http://x/search.html\"><input type=\"search\" name=\"q\" "
+      "value=\"\"><button type=\"submit\">Search</button></form>";
+  CHECK(ActiveContent("<!DOCTYPE html><html><head></head><body>" + box, false).empty());
+  CHECK_FALSE(ActiveContent(box, true).empty());
   CHECK_FALSE(IsXmlText("a\xC0\xAF"));
   CHECK_FALSE(IsXmlText("a\x01"));
   CHECK(IsXmlText("Κούβα"));

@@ -111,7 +111,7 @@ TEST_CASE("Every feed exists in Atom, JSON Feed and HTML with the right type") {
     CHECK(MustServe(feeds, Get("/sources/nope.json")).status == 404);
     CHECK(MustServe(feeds, Get("/all/page/2.atom")).status == 404);
     CHECK_FALSE(feeds.Handle(Get("/status.json")));
-    CHECK_FALSE(feeds.Handle(Get("/")));
+    CHECK_FALSE(feeds.Handle(Get("/status")));
   }
 }
 
@@ -389,4 +389,125 @@ TEST_CASE("The change observer hears the self URLs a change touched") {
   CHECK(heard == std::vector<std::string>{kBase + "/all.atom", kBase + "/all.json", kBase + "/sources/kne.atom",
                                           kBase + "/sources/kne.json", kBase + "/topics/youth.atom",
                                           kBase + "/topics/youth.json"});
+}
+
+TEST_CASE("The front page shows each topic's newest items and is served like a feed") {
+  World world;
+  Feeds feeds(*world.store, world.config, kBase);
+  const Response front = MustServe(feeds, Get("/"));
+  REQUIRE(front.status == 200);
+  CHECK(front.content_type == "text/html; charset=utf-8");
+  CHECK(front.headers.at("Content-Security-Policy").find("default-src 'none'") == 0);
+  const std::string& html = front.body;
+  // Each topic: a section with its page and feeds, its items newest first.
+  const std::size_t cuba = html.find("<section class=\"topic\">\n<h2 dir=\"auto\"><a href=\"" + kBase +
+                                     "/topics/cuba-solidarity.html\">Cuba solidarity</a></h2>");
+  const std::size_t labour = html.find("/topics/labour.html\">Strikes &amp; labour &lt;struggles&gt;</a></h2>");
+  const std::size_t youth = html.find("/topics/youth.html\">Youth</a></h2>");
+  REQUIRE(cuba != std::string::npos);
+  REQUIRE(labour != std::string::npos);
+  REQUIRE(youth != std::string::npos);
+  const std::string cuba_part = html.substr(cuba, labour - cuba);
+  CHECK(cuba_part.find(kBase + "/topics/cuba-solidarity.atom\">Atom</a>") != std::string::npos);
+  CHECK(cuba_part.find(kBase + "/topics/cuba-solidarity.json\">JSON Feed</a>") != std::string::npos);
+  const std::size_t habana = cuba_part.find("Encuentro en La Habana");
+  const std::size_t greek = cuba_part.find("ΚΝΕ: Αλληλεγγύη στην Κούβα");
+  const std::size_t kke = cuba_part.find("Solidarity with socialist Cuba");
+  CHECK(habana < greek);
+  CHECK(greek < kke);
+  CHECK(kke != std::string::npos);
+  CHECK(cuba_part.find("Huelga") == std::string::npos);
+  CHECK(html.substr(labour, youth - labour).find("Huelga general el 29 de marzo") != std::string::npos);
+  // Badges: source page, language, topics.
+  CHECK(cuba_part.find("<a class=\"badge source\" href=\"" + kBase + "/sources/kne.html\">Communist Youth of Greece "
+                       "(KNE)</a>") != std::string::npos);
+  CHECK(cuba_part.find("<span class=\"badge lang\">el</span>") != std::string::npos);
+  CHECK(cuba_part.find("<a class=\"badge topic\" href=\"" + kBase + "/topics/youth.html\">Youth</a>") !=
+        std::string::npos);
+  // The lists and the sources.
+  CHECK(html.find(kBase + "/topics.opml\">OPML</a>") != std::string::npos);
+  CHECK(html.find(kBase + "/sources.opml\">OPML</a>") != std::string::npos);
+  CHECK(html.find("<a href=\"" + kBase + "/sources/pce.html\">Partido Comunista de España</a>") != std::string::npos);
+  CHECK(html.find("action=\"" + kBase + "/search.html\"") != std::string::npos);
+
+  SECTION("validators, 304 and gzip; rendered again only after the store changes") {
+    const std::string etag = front.headers.at("ETag");
+    CHECK(MustServe(feeds, Get("/", {{"if-none-match", etag}})).status == 304);
+    const Response gz = MustServe(feeds, Get("/", {{"accept-encoding", "gzip"}}));
+    CHECK(Gunzip(gz.body) == html);
+    const auto renders = feeds.renders();
+    for (int i = 0; i < 10; ++i) MustServe(feeds, Get("/"));
+    CHECK(feeds.renders() == renders);
+    world.Add({MakeItem("pce", 8, "Brigada de solidaridad con Cuba", "Brigadistas en Cuba.", 1709900000, "es")});
+    const Response after = MustServe(feeds, Get("/", {{"if-none-match", etag}}));
+    CHECK(after.status == 200);
+    CHECK(after.body.find("Brigada de solidaridad con Cuba") < after.body.find("Encuentro en La Habana"));
+  }
+  SECTION("at most five items a topic") {
+    std::vector<redwire::Item> more;
+    for (int i = 0; i < 8; ++i) {
+      more.push_back(MakeItem("kke-en", 100 + i, "Cuba item " + std::to_string(i), "Cuba.", 1710000000 + i, "en"));
+    }
+    world.Add(more);
+    const std::string again = MustServe(feeds, Get("/")).body;
+    const std::size_t c = again.find("/topics/cuba-solidarity.html\">Cuba solidarity</a></h2>");
+    const std::string part = again.substr(c, again.find("<section", c) - c);
+    int articles = 0;
+    for (std::size_t at = part.find("<article"); at != std::string::npos; at = part.find("<article", at + 1)) ++articles;
+    CHECK(articles == 5);
+    CHECK(part.find("Cuba item 7") != std::string::npos);
+    CHECK(part.find("Cuba item 2") == std::string::npos);
+    CHECK(part.find("More in Cuba solidarity →") != std::string::npos);
+  }
+}
+
+TEST_CASE("A search as HTML: the words in the box, the results, the same search as a feed") {
+  World world;
+  Feeds feeds(*world.store, world.config, kBase);
+  auto search = [&](const std::string& path, const std::string& query,
+                    std::map<std::string, std::string> headers = {}) {
+    Request r = Get(path, std::move(headers));
+    r.target = path + "?" + query;
+    r.query = query;
+    return MustServe(feeds, r);
+  };
+  const Response page = search("/search.html", "q=%CE%BA%CE%BF%CF%8D%CE%B2%CE%B1");  // κούβα
+  REQUIRE(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.headers.at("Content-Security-Policy").find("default-src 'none'") == 0);
+  CHECK(page.body.find("name=\"q\" value=\"κούβα\"") != std::string::npos);
+  CHECK(page.body.find("ΚΝΕ: Αλληλεγγύη στην Κούβα") != std::string::npos);
+  CHECK(page.body.find("Solidarity with socialist Cuba") == std::string::npos);
+  CHECK(page.body.find("1 item, newest first.") != std::string::npos);
+  CHECK(page.body.find("<a href=\"" + kBase + "/search?q=%CE%BA%CE%BF%CF%8D%CE%B2%CE%B1\">Atom</a>") !=
+        std::string::npos);
+
+  // Raw UTF-8 in the query (as newsboat sends it) is the same search.
+  const Response raw = search("/search.html", "q=κούβα");
+  CHECK(raw.body == page.body);
+  CHECK(raw.headers.at("ETag") == page.headers.at("ETag"));
+  const Response raw_atom = search("/search", "q=κούβα");
+  const Response encoded_atom = search("/search", "q=%CE%BA%CE%BF%CF%8D%CE%B2%CE%B1");
+  CHECK(raw_atom.body == encoded_atom.body);
+  CHECK(AtomTitles(raw_atom.body) == std::vector<std::string>{"ΚΝΕ: Αλληλεγγύη στην Κούβα"});
+  CHECK(LinkHref(raw_atom.body, "alternate") == kBase + "/search.html?q=%CE%BA%CE%BF%CF%8D%CE%B2%CE%B1");
+
+  // Cached like the Atom search, until the store changes.
+  CHECK(search("/search.html", "q=κούβα", {{"if-none-match", page.headers.at("ETag")}}).status == 304);
+  const auto renders = feeds.renders();
+  search("/search.html", "q=κούβα");
+  CHECK(feeds.renders() == renders);
+
+  SECTION("an empty box asks for words; a search of nothing is explained") {
+    const Response empty = search("/search.html", "q=");
+    CHECK(empty.status == 200);
+    CHECK(empty.body.find("Type words to search for") != std::string::npos);
+    CHECK(search("/search.html", "").status == 200);
+    const Response bad = search("/search.html", "q=-nato");
+    CHECK(bad.status == 400);
+    CHECK(bad.content_type == "text/html; charset=utf-8");
+    CHECK(bad.body.find("This search cannot be run: ") != std::string::npos);
+    CHECK(search("/search.html", "q=-nato").status == 400);  // not kept as a page
+    CHECK(search("/search.html", "q=50%").status == 400);    // a malformed escape
+  }
 }

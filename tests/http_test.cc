@@ -382,6 +382,35 @@ TEST_CASE("paths are percent-decoded; NUL and bad targets are refused", "[http]"
   }
 }
 
+TEST_CASE("a query may carry raw UTF-8 as newsboat sends a search but the path may not", "[http]") {
+  TestServer ts;
+  const auto ask = [&](const std::string& target) {
+    RawClient raw(ts.server->port());
+    raw.Send("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    bool closed = false;
+    return raw.ReadUntilClose(milliseconds(5000), closed);
+  };
+  // Greek, Cyrillic and Arabic words as their UTF-8 bytes, unescaped.
+  const std::string words = "q=\xCE\xBA\xCE\xBF\xCF\x8D\xCE\xB2\xCE\xB1+\xD0\xBA\xD1\x83\xD0\xB1\xD0\xB0"
+                            "+\xD9\x83\xD9\x88\xD8\xA8\xD8\xA7";
+  const std::string wire = ask("/echo?" + words);
+  CHECK(wire.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(wire.find("/echo|" + words) != std::string::npos);  // the handler gets the bytes as sent
+  const auto seen = ts.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].query == words);
+
+  // Only well-formed UTF-8, and only after the '?'.
+  for (const std::string bad : {"/echo?q=\xFF", "/echo?q=\xCE", "/echo?q=\xC0\xAF",  // invalid, truncated, overlong
+                                "/echo?q=\xED\xA0\x80",                                // a UTF-16 surrogate
+                                "/echo?q=\xF4\x90\x80\x80",                           // past U+10FFFF
+                                "/\xCE\xBA\xCE\xBF?q=a", "/echo\x7F?q=a"}) {
+    INFO(bad);
+    CHECK(ask(bad).rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+  }
+  CHECK(ts.requests().size() == 1);
+}
+
 TEST_CASE("a handler exception becomes 500", "[http]") {
   TestServer ts;
   Client c;

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 KINDS = {"tool", "find_package", "pkg_check_modules", "find_path", "find_library", "find_program",
-         "command", "python", "fuzz"}
+         "command", "python", "file", "fuzz", "screenshots"}
 # Trees that are not the project's own sources: build directories (the
 # bare-system check keeps a whole Debian root in build/debootstrap), fuzzer
 # corpora and the daemon's state.
@@ -122,8 +122,8 @@ def main():
             problems.append(f"{where}: no line '{kind} {name} PACKAGE' in packages.list")
 
     for (kind, name), package in sorted(rows.items()):
-        if package == "-" or kind == "fuzz":
-            continue  # fuzz packages are installed by make fuzz-build only
+        if package == "-" or kind in ("fuzz", "screenshots"):
+            continue  # installed by make fuzz-build and make screenshots only
         status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
         if status.stdout != "install ok installed":
             problems.append(f"packages.list: {package} ({kind} {name}) is not installed (run make deps)")
@@ -131,6 +131,9 @@ def main():
         if kind in ("tool", "command", "find_program"):
             if subprocess.run(["sh", "-c", f"command -v {name}"], capture_output=True).returncode != 0:
                 problems.append(f"packages.list: {package} is installed but gives no program {name}")
+        elif kind == "file":
+            if not os.path.exists(name):
+                problems.append(f"packages.list: {package} is installed but gives no file {name}")
         elif kind == "python":
             if subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True).returncode != 0:
                 problems.append(f"packages.list: {package} is installed but {sys.executable} cannot import {name}")

@@ -454,11 +454,11 @@ TEST_CASE("301 and 308 move the polled URL once; 302 does not", "[poller][redire
   CHECK(status.content_type == "application/json");
   CHECK(Contains(status.body, "\"polled_url\":\"" + server.url("/new.xml") + "\""));
   CHECK(Contains(status.body, "\"moved_to\":\"" + server.url("/new.xml") + "\""));
-  request.path = "/";
+  request.path = "/status";
   const std::string index = routes.Handle(request).body;
-  CHECK(Contains(index, "moved permanently to <code>" + server.url("/new.xml") + "</code>"));
-  CHECK(Contains(index, "next poll: <time"));
-  CHECK(Contains(index, "items: 1 in feed"));
+  CHECK(Contains(index, "<dt>moved</dt><dd>permanently to <code>" + server.url("/new.xml") + "</code>"));
+  CHECK(Contains(index, "<dt>next poll</dt><dd><time"));
+  CHECK(Contains(index, "<dt>items</dt><dd>1 in the feed"));
   request.path = "/metrics";
   const auto metrics = routes.Handle(request);
   CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
@@ -494,8 +494,11 @@ TEST_CASE("410 Gone stops polling until the configured URL changes", "[poller][g
   request.method = "GET";
   request.path = "/status.json";
   CHECK(Contains(routes.Handle(request).body, "\"status\":\"gone\""));
-  request.path = "/";
-  CHECK(Contains(routes.Handle(request).body, "gone (HTTP 410): not polled until the source&#39;s URL changes"));
+  request.path = "/status";
+  const std::string page = routes.Handle(request).body;
+  CHECK(Contains(page, "<span class=\"failing\">gone</span>"));
+  CHECK(Contains(page, "the feed is gone (HTTP 410)"));
+  CHECK(Contains(page, "<dt>next poll</dt><dd>none until the source&#39;s URL changes in the configuration</dd>"));
 
   // A restart does not revive it either.
   rig.poller = std::make_unique<Poller>(rig.io, *rig.store, *rig.fetcher,

@@ -12,7 +12,12 @@ using redwire::publish::FeedInfo;
 using redwire::publish::IndexSource;
 using redwire::publish::IndexTopic;
 using redwire::publish::RenderAtom;
-using redwire::publish::RenderIndex;
+using redwire::publish::FrontTopic;
+using redwire::publish::RenderFeedPage;
+using redwire::publish::RenderFrontPage;
+using redwire::publish::RenderSearchPage;
+using redwire::publish::RenderStatusPage;
+using redwire::publish::SiteInfo;
 using redwire::publish::Rfc3339;
 using redwire::publish::SourceInfo;
 using redwire::store::SourceState;
@@ -212,9 +217,9 @@ TEST_CASE("An empty feed is still a valid Atom document", "[publish]") {
   CHECK_FALSE(feed.child("entry"));
 }
 
-TEST_CASE("RenderIndex lists topics and sources, escaped", "[publish]") {
-  std::vector<IndexTopic> topics = {{"cuba-solidarity", "Cuba solidarity"},
-                                    {"repression", "Anti-communist repression & \"bans\""}};
+TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[publish]") {
+  const SiteInfo site{"http://127.0.0.1:8080", {{"cuba-solidarity", "Cuba solidarity"},
+                                                {"repression", "Anti-communist repression & \"bans\""}}};
   SourceState failed;
   failed.source_id = "kke-en";
   failed.last_attempt = kGenerated - 600;
@@ -223,43 +228,200 @@ TEST_CASE("RenderIndex lists topics and sources, escaped", "[publish]") {
   failed.last_error = "HTTP 503 <Service Unavailable>";
   failed.last_status = 503;
   failed.consecutive_failures = 4;
+  failed.next_due = kGenerated + 1200;
   SourceState fine;
   fine.source_id = "pce";
   fine.last_attempt = fine.last_success = kGenerated - 60;
-  fine.last_outcome = "ok";
-  fine.last_status = 200;
+  fine.last_outcome = "not-modified";
+  fine.last_status = 304;
+  fine.items_seen = 20;
+  fine.items_new = 2;
+  fine.last_error = "warning: 1 refused date (\"12/2/24\" is ambiguous)";
+  SourceState gone;
+  gone.source_id = "old";
+  gone.last_attempt = kGenerated - 60;
+  gone.last_outcome = "gone";
+  gone.gone = true;
+  gone.gone_url = "https://old.example/feed";
+  gone.next_due = kGenerated + 60;
   std::vector<IndexSource> sources = {
       {"kke-en", "Communist Party of Greece (KKE)", "https://inter.kke.gr/en/", false, failed},
       {"evil", "<script>alert(1)</script>", "javascript:alert('x')", false, std::nullopt},
       {"pce", "PCE", "https://www.pce.es/", false, fine},
       {"ujce", "UJCE", "https://www.ujce.es/", true, std::nullopt},
+      {"old", "Old site", "https://old.example/feed", false, gone},
   };
-  const std::string html = RenderIndex("http://127.0.0.1:8080", topics, sources, kGenerated);
+  const std::string html = RenderStatusPage(site, sources, kGenerated);
+  const auto card = [&](const std::string& id) {
+    const std::size_t code = html.find("<code>" + id + "</code>");
+    REQUIRE(code != std::string::npos);
+    const std::size_t at = html.rfind("<section class=\"card\">", code);
+    return html.substr(at, html.find("</section>", at) - at);
+  };
 
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
-  CHECK(html.find("<title>redwire</title>") != std::string::npos);
+  CHECK(html.find("<title>redwire — source status</title>") != std::string::npos);
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
-  CHECK(html.find("javascript:") == std::string::npos);  // not made into a link
-  CHECK(html.find("Anti-communist repression &amp; &quot;bans&quot;") != std::string::npos);
-  CHECK(html.find("<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Cuba solidarity\" "
-                  "href=\"http://127.0.0.1:8080/topics/cuba-solidarity.atom\">") != std::string::npos);
-  CHECK(html.find("<a href=\"http://127.0.0.1:8080/topics/repression.atom\">") != std::string::npos);
-  CHECK(html.find("<code>http://127.0.0.1:8080/topics/repression.atom</code>") != std::string::npos);
-  CHECK(html.find("<a href=\"http://127.0.0.1:8080/all.atom\">") != std::string::npos);
-  CHECK(html.find("<a href=\"https://inter.kke.gr/en/\">Communist Party of Greece (KKE)</a>") != std::string::npos);
-  CHECK(html.find("http://127.0.0.1:8080/sources/kke-en.atom") != std::string::npos);
+  CHECK(html.find("href=\"javascript:") == std::string::npos);  // shown, never linked
+  CHECK(html.find("href=\"https://inter.kke.gr") == std::string::npos);  // no link leaves the site
+  CHECK(html.find("Anti-communist repression &amp; &quot;bans&quot;") != std::string::npos);  // navigation
+  CHECK(html.find("5 sources: 1 working, 2 failing, 2 not fetched yet.") != std::string::npos);
+  CHECK(html.find("<a href=\"http://127.0.0.1:8080/sources/kke-en.html\">Communist Party of Greece (KKE)</a>") !=
+        std::string::npos);
+  CHECK(html.find("action=\"http://127.0.0.1:8080/search.html\"") != std::string::npos);
 
-  // The failed source's outcome: status, error, failures and last success.
-  const auto row = html.substr(html.find("<td><code>kke-en</code>"));
-  const auto kke = row.substr(0, row.find("</tr>"));
-  CHECK(kke.find("http-error") != std::string::npos);
-  CHECK(kke.find("HTTP 503") != std::string::npos);
-  CHECK(kke.find("error: HTTP 503 &lt;Service Unavailable&gt;") != std::string::npos);
-  CHECK(kke.find("consecutive failures: 4") != std::string::npos);
-  CHECK(kke.find(Rfc3339(kGenerated - 3 * 86400)) != std::string::npos);
-  CHECK(kke.find("3 days ago") != std::string::npos);
+  const std::string kke = card("kke-en");
+  CHECK(kke.find("<span class=\"failing\">failing</span>") != std::string::npos);
+  CHECK(kke.find("the server answered HTTP 503") != std::string::npos);
+  CHECK(kke.find("<dt>last error</dt><dd>HTTP 503 &lt;Service Unavailable&gt;</dd>") != std::string::npos);
+  CHECK(kke.find("4 in a row") != std::string::npos);
+  CHECK(kke.find("datetime=\"" + Rfc3339(kGenerated - 3 * 86400) + "\"") != std::string::npos);
+  CHECK(kke.find("(3 days ago)") != std::string::npos);
+  CHECK(kke.find("<dt>next poll</dt><dd><time datetime=\"" + Rfc3339(kGenerated + 1200) + "\">") !=
+        std::string::npos);
+  CHECK(kke.find("(in 20 min)") != std::string::npos);
 
-  CHECK(html.find("never fetched") != std::string::npos);
-  CHECK(html.find("scrape pending — no feed") != std::string::npos);
+  const std::string pce = card("pce");
+  CHECK(pce.find("<span class=\"ok\">working</span>") != std::string::npos);
+  CHECK(pce.find("unchanged since the last fetch (HTTP 304)") != std::string::npos);
+  CHECK(pce.find("20 in the feed, 2 new on the last fetch") != std::string::npos);
+  CHECK(pce.find("soon after start-up") != std::string::npos);
+  CHECK(pce.find("<dt>warnings</dt><dd>warning: 1 refused date (&quot;12/2/24&quot; is ambiguous)</dd>") !=
+        std::string::npos);
+  CHECK(pce.find("last error") == std::string::npos);  // no planned poll recorded yet
+
+  CHECK(card("evil").find("not fetched yet") != std::string::npos);
+  CHECK(card("ujce").find("waiting for scrape rules") != std::string::npos);
+  const std::string old = card("old");
+  CHECK(old.find("<span class=\"failing\">gone</span>") != std::string::npos);
+  CHECK(old.find("none until the source&#39;s URL changes") != std::string::npos);
+  CHECK(old.find(Rfc3339(kGenerated + 60)) == std::string::npos);  // a gone source is not polled
+}
+
+namespace {
+
+StoredItem Item(const std::string& source, const std::string& title, const std::string& text,
+                redwire::UnixTime published, const std::string& lang, std::vector<std::string> topics) {
+  StoredItem s;
+  s.first_seen = published + 60;
+  s.topics = std::move(topics);
+  s.item.source_id = source;
+  s.item.id = "https://example.org/" + source + "/" + std::to_string(published);
+  s.item.link = s.item.id;
+  s.item.title = title;
+  s.item.summary = "<p>" + text + "</p>";
+  s.item.summary_text = text;
+  s.item.published = published;
+  s.item.language = lang;
+  return s;
+}
+
+SourceInfo PageLookup(const std::string& id) {
+  if (id == "gone-away") return {id, "", "", ""};  // no longer configured
+  return {id, id == "lcparty" ? "الحزب الشيوعي اللبناني" : "Source <" + id + ">", "https://" + id + ".example/feed", ""};
+}
+
+}  // namespace
+
+TEST_CASE("RenderFrontPage shows each topic's newest items with badges and subscribe links", "[publish]") {
+  const SiteInfo site{"http://news.example.org", {{"cuba-solidarity", "Cuba solidarity"},
+                                                  {"labour", "Strikes & <labour>"}}};
+  std::vector<FrontTopic> topics = {
+      {{"cuba-solidarity", "Cuba solidarity"},
+       {Item("lcparty", "التضامن مع كوبا", "نص البيان", 1762160324, "ar", {"cuba-solidarity", "labour"}),
+        Item("gone-away", "Solidarity with Cuba", "A <b>bold</b> & \"quoted\" text", 1762160000, "en-GB",
+             {"cuba-solidarity", "unconfigured"})}},
+      {{"labour", "Strikes & <labour>"}, {}},
+  };
+  topics[0].items[1].item.date_is_first_seen = true;
+  topics[0].items[1].item.link = "javascript:alert(1)";
+  const std::vector<IndexSource> sources = {{"lcparty", "الحزب الشيوعي اللبناني", "http://lcparty.org/", false, {}}};
+  const std::string html = RenderFrontPage(site, topics, {}, sources, PageLookup, kGenerated);
+
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">") != std::string::npos);
+  // The topic's section: its page, its feeds, its items.
+  CHECK(html.find("<h2 dir=\"auto\"><a href=\"http://news.example.org/topics/cuba-solidarity.html\">Cuba "
+                  "solidarity</a></h2>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/topics/cuba-solidarity.atom\">Atom</a>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/topics/cuba-solidarity.json\">JSON Feed</a>") !=
+        std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/topics.opml\">OPML</a>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/sources.opml\">OPML</a>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/all.json\">JSON Feed</a>") != std::string::npos);
+  CHECK(html.find("Strikes &amp; &lt;labour&gt;") != std::string::npos);
+  CHECK(html.find("No items yet.") != std::string::npos);  // the empty topic says so
+  // An Arabic item: language, direction, source and topic badges.
+  CHECK(html.find("<article lang=\"ar\">\n<h3 dir=\"auto\"><a class=\"item\" href=\"https://example.org/lcparty/"
+                  "1762160324\">التضامن مع كوبا</a></h3>") != std::string::npos);
+  CHECK(html.find("<a class=\"badge source\" href=\"http://news.example.org/sources/lcparty.html\">الحزب الشيوعي "
+                  "اللبناني</a><time datetime=\"2025-11-03T08:58:44Z\">2025-11-03 08:58 UTC</time>"
+                  "<span class=\"badge lang\">ar</span>") != std::string::npos);
+  CHECK(html.find("<a class=\"badge topic\" href=\"http://news.example.org/topics/labour.html\">Strikes &amp; "
+                  "&lt;labour&gt;</a>") != std::string::npos);
+  // The other: text escaped, no live javascript: link, no page for a source
+  // no longer configured, no badge for an unconfigured topic, date flagged.
+  CHECK(html.find("A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; text") != std::string::npos);
+  CHECK(html.find("javascript:") == std::string::npos);
+  CHECK(html.find("<span class=\"badge source\">gone-away</span>") != std::string::npos);
+  CHECK(html.find("unconfigured") == std::string::npos);
+  CHECK(html.find("<span class=\"flag\" title=\"the source gave no date\">first seen <time") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/sources/lcparty.html\">الحزب الشيوعي اللبناني</a>") !=
+        std::string::npos);
+
+  SECTION("with no topics, the newest items of all sources") {
+    const std::string plain = RenderFrontPage({site.base_url, {}}, {}, topics[0].items, {}, PageLookup, kGenerated);
+    CHECK(plain.find("No topics are configured") != std::string::npos);
+    CHECK(plain.find("التضامن مع كوبا") != std::string::npos);
+  }
+}
+
+TEST_CASE("RenderSearchPage keeps the words in the box and offers the search as a feed", "[publish]") {
+  const SiteInfo site{"http://news.example.org", {}};
+  const std::vector<StoredItem> found = {Item("kke", "Κούβα", "Αλληλεγγύη", 1762160000, "el", {})};
+  const std::string html =
+      RenderSearchPage(site, {"κούβα \"<x>\"", "http://news.example.org/search?q=%CE%BA"}, found, PageLookup, kGenerated);
+  CHECK(html.find("<title>redwire — Search: κούβα &quot;&lt;x&gt;&quot;</title>") != std::string::npos);
+  CHECK(html.find("name=\"q\" value=\"κούβα &quot;&lt;x&gt;&quot;\"") != std::string::npos);
+  CHECK(html.find("1 item, newest first.") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/search?q=%CE%BA\">Atom</a>") != std::string::npos);
+  CHECK(html.find("<link rel=\"alternate\" type=\"application/atom+xml\"") != std::string::npos);
+  CHECK(html.find(">Κούβα</a>") != std::string::npos);
+
+  const std::string none = RenderSearchPage(site, {"x", ""}, {}, PageLookup, kGenerated);
+  CHECK(none.find("Nothing matches.") != std::string::npos);
+  CHECK(none.find(">Atom</a>") == std::string::npos);
+  const std::string problem = RenderSearchPage(site, {"", "", "Type words to search for."}, {}, PageLookup, kGenerated);
+  CHECK(problem.find("<p>Type words to search for.</p>") != std::string::npos);
+  CHECK(problem.find("newest first") == std::string::npos);
+  CHECK(problem.find("Nothing matches") == std::string::npos);
+}
+
+TEST_CASE("RenderFeedPage uses the shared layout with paging and subscribe links", "[publish]") {
+  const SiteInfo site{"http://news.example.org", {{"cuba-solidarity", "Cuba solidarity"}}};
+  FeedInfo feed;
+  feed.title = "redwire — Cuba solidarity";
+  feed.atom_url = "http://news.example.org/topics/cuba-solidarity/page/2.atom";
+  feed.json_url = "http://news.example.org/topics/cuba-solidarity/page/2.json";
+  feed.previous_url = "http://news.example.org/topics/cuba-solidarity.html";
+  feed.next_url = "http://news.example.org/topics/cuba-solidarity/page/3.html";
+  std::string long_text(700, 'x');
+  long_text.replace(599, 2, "\xCE\xBA");  // a Greek letter across the 600-byte cut
+  const std::vector<StoredItem> items = {Item("pcp", "Cuba", long_text, 1762160000, "pt-PT", {"cuba-solidarity"})};
+  const std::string html = RenderFeedPage(site, feed, items, PageLookup);
+  CHECK(html.find("<h1 dir=\"auto\">redwire — Cuba solidarity</h1>") != std::string::npos);
+  CHECK(html.find("<a href=\"http://news.example.org/topics/cuba-solidarity/page/2.atom\">Atom</a>") !=
+        std::string::npos);
+  CHECK(html.find("<a rel=\"prev\" href=\"http://news.example.org/topics/cuba-solidarity.html\">← newer</a>") !=
+        std::string::npos);
+  CHECK(html.find("<a rel=\"next\" href=\"http://news.example.org/topics/cuba-solidarity/page/3.html\">older →</a>") !=
+        std::string::npos);
+  CHECK(html.find("<nav class=\"topics\" aria-label=\"Topics\">") != std::string::npos);
+  CHECK(html.find("<span class=\"badge lang\">pt-PT</span>") != std::string::npos);
+  // 600 bytes at most, cut before the two-byte letter rather than inside it.
+  CHECK(html.find(std::string(599, 'x') + " …</p>") != std::string::npos);
+  CHECK(html.find(std::string(600, 'x')) == std::string::npos);
+  CHECK(html.find("\xCE …") == std::string::npos);
 }

@@ -35,6 +35,8 @@ constexpr int kStaticPages = 10;
 // pages); this cap only matters for a huge configuration.
 constexpr std::size_t kMaxCacheBytes = 256u << 20;
 constexpr const char* kCacheControl = "public, max-age=60";
+// Each topic's newest items on the front page.
+constexpr int kFrontItems = 5;
 // Rendered searches kept at once (see Feeds::Search).
 constexpr std::size_t kMaxSearches = 256;
 
@@ -185,8 +187,9 @@ struct SearchKey {
     if (!form) return std::nullopt;
     return SearchKey{(*form)["q"], (*form)["topic"], (*form)["source"]};
   }
-  std::string Target() const {
-    std::string target = "/search?q=" + publish::PercentEncode(q);
+  // "/search?q=..." (Atom) or "/search.html?q=...".
+  std::string Target(const char* path = "/search") const {
+    std::string target = std::string(path) + "?q=" + publish::PercentEncode(q);
     if (!topic.empty()) target += "&topic=" + publish::PercentEncode(topic);
     if (!source.empty()) target += "&source=" + publish::PercentEncode(source);
     return target;
@@ -422,22 +425,7 @@ std::optional<Feeds::Entry> Feeds::RenderFeed(const FeedKey& key) {
   std::vector<store::StoredItem> page(std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(std::min(from, all.size()))),
                                       std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), from + per_page))));
 
-  std::map<std::string, store::SourceState> states;
-  if (auto list = store_.AllSourceStates(); list.ok()) {
-    for (auto& s : list.value()) states[s.source_id] = std::move(s);
-  }
-  const auto config = config_;
-  publish::SourceLookup source_of = [&states, config](const std::string& source_id) {
-    publish::SourceInfo info;
-    info.id = source_id;
-    info.title = source_id;  // a source removed from the config keeps its items
-    if (const config::Source* source = config->source(source_id)) {
-      info.title = source->name;
-      info.feed_url = source->url;
-    }
-    if (auto it = states.find(source_id); it != states.end()) info.site_link = it->second.feed_link;
-    return info;
-  };
+  const publish::SourceLookup source_of = Sources();
 
   auto url_of = [&](Format format, int page) {
     FeedKey k = key;
@@ -463,10 +451,75 @@ std::optional<Feeds::Entry> Feeds::RenderFeed(const FeedKey& key) {
   switch (key.format) {
     case Format::kAtom: entry.body = publish::RenderAtom(info, page, source_of); break;
     case Format::kJson: entry.body = publish::RenderJsonFeed(info, page, source_of); break;
-    case Format::kHtml: entry.body = publish::RenderFeedPage(info, page, source_of); break;
+    case Format::kHtml: entry.body = publish::RenderFeedPage(Site(), info, page, source_of); break;
   }
   // Last-Modified moves with the newest entry time and with a reload.
   entry.modified = ModifiedOf(page, loaded_at_);
+  return entry;
+}
+
+publish::SiteInfo Feeds::Site() const {
+  publish::SiteInfo site{base_url_, {}};
+  for (const auto& t : config_->catalog.topics) site.topics.push_back({t.id, t.title});
+  return site;
+}
+
+publish::SourceLookup Feeds::Sources() {
+  auto sites = std::make_shared<std::map<std::string, std::string>>();
+  if (auto list = store_.AllSourceStates(); list.ok()) {
+    for (const auto& s : list.value()) (*sites)[s.source_id] = s.feed_link;
+  }
+  return [sites, config = config_](const std::string& source_id) {
+    publish::SourceInfo info;
+    info.id = source_id;
+    info.title = source_id;  // a source removed from the config keeps its items
+    if (const config::Source* source = config->source(source_id)) {
+      info.title = source->name;
+      info.feed_url = source->url;
+    }
+    if (auto it = sites->find(source_id); it != sites->end()) info.site_link = it->second;
+    return info;
+  };
+}
+
+// The front page follows "all": any stored change may be a topic's newest.
+Feeds::Entry Feeds::RenderFront() {
+  const publish::SiteInfo site = Site();
+  const publish::SourceLookup source_of = Sources();
+  std::vector<publish::FrontTopic> topics;
+  UnixTime modified = loaded_at_;
+  for (const auto& t : config_->catalog.topics) {
+    store::Query query;
+    query.topic = t.id;
+    query.dedup = t.dedup;
+    query.limit = kFrontItems;
+    auto items = store_.Items(query);
+    if (!items.ok()) {
+      // One topic's failure leaves the others on the page.
+      spdlog::error("publish: /: topic {}: {}", t.id, items.error().message);
+      items = std::vector<store::StoredItem>{};
+    }
+    modified = std::max(modified, ModifiedOf(items.value(), loaded_at_));
+    topics.push_back({{t.id, t.title}, std::move(items).value()});
+  }
+  std::vector<store::StoredItem> latest;
+  if (topics.empty()) {
+    store::Query query;
+    query.dedup = true;
+    query.limit = kFrontItems * 4;
+    if (auto items = store_.Items(query); items.ok()) {
+      latest = std::move(items).value();
+    } else {
+      spdlog::error("publish: /: {}", items.error().message);
+    }
+    modified = std::max(modified, ModifiedOf(latest, loaded_at_));
+  }
+  std::vector<publish::IndexSource> sources;
+  for (const auto& s : config_->catalog.sources) sources.push_back({s.id, s.name, s.url, false, std::nullopt});
+  Entry entry;
+  entry.content_type = ExtOf(Format::kHtml).content_type;
+  entry.body = publish::RenderFrontPage(site, topics, latest, sources, source_of, started_);
+  entry.modified = modified;
   return entry;
 }
 
@@ -508,7 +561,9 @@ void Feeds::Seal(Entry& entry) {
 
 std::optional<Feeds::Entry> Feeds::Render(const std::string& path) {
   std::optional<Entry> entry;
-  if (path == "/topics.opml" || path == "/sources.opml") {
+  if (path == "/") {
+    entry = RenderFront();
+  } else if (path == "/topics.opml" || path == "/sources.opml") {
     entry = RenderOpml(path == "/topics.opml");
   } else if (auto key = FeedKey::Parse(path)) {
     entry = RenderFeed(*key);
@@ -550,9 +605,10 @@ std::optional<std::string> Feeds::Body(const std::string& path) {
 
 std::optional<http::Response> Feeds::Handle(const http::Request& request) {
   const std::string& path = request.path;
-  if (path == "/search") return Search(request);
-  const bool opml = path == "/topics.opml" || path == "/sources.opml";
-  if (!opml && !FeedKey::Parse(path)) return std::nullopt;
+  if (path == "/search") return Search(request, Format::kAtom);
+  if (path == "/search.html") return Search(request, Format::kHtml);
+  const bool listed = path == "/" || path == "/topics.opml" || path == "/sources.opml";
+  if (!listed && !FeedKey::Parse(path)) return std::nullopt;
   const Entry* entry = Get(path);
   if (!entry) return http::Response{404, "text/plain; charset=utf-8", {}, "not found\n"};
   return Serve(request, *entry);
@@ -587,56 +643,76 @@ http::Response Feeds::Serve(const http::Request& request, const Entry& entry) {
 }
 
 // A search is rendered once per change to the store, like "all": a reader
-// polling a subscribed search gets the cached bytes and its 304s.
-http::Response Feeds::Search(const http::Request& request) {
+// polling a subscribed search gets the cached bytes and its 304s. The same
+// search as HTML is a page for people, with the search box filled in.
+http::Response Feeds::Search(const http::Request& request, Format format) {
+  const bool html = format == Format::kHtml;
   const auto key = SearchKey::Of(request.query);
   if (!key) return {400, "text/plain; charset=utf-8", {}, "malformed query string\n"};
   const SearchKey& search = *key;
-  const std::string target = search.Target();
+  const std::string target = search.Target(html ? "/search.html" : "/search");
   const std::uint64_t generation = GenerationOf(target);
   if (auto it = searches_.find(target); it != searches_.end() && it->second->generation == generation) {
     return Serve(request, *it->second);
   }
-  store::Query query;
-  query.search = search.q;
-  query.dedup = true;
-  query.limit = std::max(1, config_->catalog.settings.feed_entries);
-  if (!search.topic.empty()) query.topic = search.topic;
-  if (!search.source.empty()) query.source = search.source;
-  auto items = store_.Items(query);
-  if (!items.ok()) {
-    // A search with nothing to look for is the reader's mistake, not ours.
-    const std::string& message = items.error().message;
-    if (message.rfind("store: search: ", 0) == 0) {
-      return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
+  publish::SearchInfo page{search.q, base_url_ + search.Target()};
+  std::vector<store::StoredItem> found;
+  int status = 200;
+  if (html && search.q.find_first_not_of(" \t") == std::string::npos) {
+    // An empty search box is a person's first visit, not a mistake.
+    page.problem = "Type words to search for: a word, \"a phrase\", a prefix* or -word to leave out.";
+  } else {
+    store::Query query;
+    query.search = search.q;
+    query.dedup = true;
+    query.limit = std::max(1, config_->catalog.settings.feed_entries);
+    if (!search.topic.empty()) query.topic = search.topic;
+    if (!search.source.empty()) query.source = search.source;
+    auto items = store_.Items(query);
+    if (items.ok()) {
+      found = std::move(items).value();
+    } else {
+      // A search with nothing to look for is the reader's mistake, not ours.
+      const std::string& message = items.error().message;
+      if (message.rfind("store: search: ", 0) != 0) {
+        spdlog::error("http: {}: {}", html ? "/search.html" : "/search", message);
+        return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
+      }
+      if (!html) return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
+      page.problem = "This search cannot be run: " + message.substr(15) + ".";
+      status = 400;
     }
-    spdlog::error("http: /search: {}", message);
-    return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
   }
-  const auto config = config_;
-  publish::SourceLookup source_of = [config](const std::string& source_id) {
-    publish::SourceInfo info{source_id, source_id, {}, {}};
-    if (const config::Source* source = config->source(source_id)) {
-      info.title = source->name;
-      info.feed_url = source->url;
-    }
-    return info;
-  };
-  publish::FeedInfo info;
-  info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
-  info.title = "redwire — search: " + search.q;
-  info.self_url = base_url_ + target;
-  info.alternate_url = base_url_ + "/";
-  info.generated_at = started_;
-  if (hub_) info.hub_url = base_url_ + "/hub";
+  const publish::SourceLookup source_of = Sources();
 
   Entry entry;
-  entry.content_type = ExtOf(Format::kAtom).content_type;
-  entry.modified = ModifiedOf(items.value(), loaded_at_);
+  entry.content_type = ExtOf(format).content_type;
+  entry.modified = ModifiedOf(found, loaded_at_);
   entry.generation = generation;
   ++renders_;
-  entry.body = publish::RenderAtom(info, items.value(), source_of);
+  if (html) {
+    if (!page.problem.empty()) page.atom_url.clear();
+    entry.body = publish::RenderSearchPage(Site(), page, found, source_of, started_);
+  } else {
+    publish::FeedInfo info;
+    info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
+    info.title = "redwire — search: " + search.q;
+    info.self_url = base_url_ + target;
+    info.alternate_url = base_url_ + search.Target("/search.html");
+    info.generated_at = started_;
+    if (hub_) info.hub_url = base_url_ + "/hub";
+    entry.body = publish::RenderAtom(info, found, source_of);
+  }
   Seal(entry);
+  if (status != 200) {
+    // Not kept: the page explains a mistake, and a mistake is not a feed.
+    http::Request unconditional = request;
+    unconditional.headers.erase("if-none-match");
+    unconditional.headers.erase("if-modified-since");
+    http::Response refused = Serve(unconditional, entry);
+    refused.status = status;
+    return refused;
+  }
   // Searches are the readers' own words: bounded apart from the feeds, so
   // many distinct ones cannot push the feeds out of their cache.
   if (searches_.size() >= kMaxSearches) searches_.clear();

@@ -1,6 +1,6 @@
 // Feeds: every published feed — all items, each topic, each source — as
 // Atom, JSON Feed and an HTML page, with RFC 5005 paging, plus the OPML
-// lists. Bodies are rendered once per change and served from memory with
+// lists, the front page and searches. Bodies are rendered once per change and served from memory with
 // ETag, Last-Modified, 304s and gzip; with publish_dir set, each feed is
 // also written there (temporary file + rename) whenever it changes.
 //
@@ -10,6 +10,7 @@
 //   /sources/ID.{atom,json,html}     /sources/ID/page/N.{atom,json,html}
 //   /topics.opml  /sources.opml
 //   /search?q=WORDS[&topic=ID][&source=ID]   (Atom; one entry per cluster)
+//   /search.html?q=...  (the same search as a page)   /  (the front page)
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@
 
 #include "daemon/app/app.h"
 #include "daemon/http/server.h"
+#include "daemon/publish/publish.h"
 #include "model/result.h"
 #include "store/store.h"
 
@@ -52,8 +54,8 @@ class Feeds {
   Feeds(const Feeds&) = delete;
   Feeds& operator=(const Feeds&) = delete;
 
-  // The response for a feed, OPML or search path; nullopt for any other
-  // path. Answers GET and HEAD; conditional requests get 304.
+  // The response for a feed, OPML, search or the front page ("/"); nullopt
+  // for any other path. Answers GET and HEAD; conditional requests get 304.
   std::optional<http::Response> Handle(const http::Request& request);
 
   // A new configuration: drops every cached body and, with publish_dir,
@@ -91,7 +93,11 @@ class Feeds {
   static void Seal(Entry& entry);
   const Entry* Get(const std::string& path);
   http::Response Serve(const http::Request& request, const Entry& entry);
-  http::Response Search(const http::Request& request);
+  http::Response Search(const http::Request& request, FeedKey::Format format);
+  publish::SiteInfo Site() const;
+  // Names, feed URLs and site links of sources, as read from config and store now.
+  publish::SourceLookup Sources();
+  Entry RenderFront();
   std::optional<Entry> Render(const std::string& path);
   std::optional<Entry> RenderFeed(const FeedKey& key);
   Entry RenderOpml(bool topics);

@@ -69,7 +69,7 @@ http::Limits HubLimits(http::Limits limits) {
 
 http::Response Routes::Handle(const http::Request& request) {
   const std::string& path = request.path;
-  if (path == "/") return Index();
+  if (path == "/status") return StatusPage();
   if (path == "/status.json") return Status();
   if (path == "/metrics") return MetricsText();
   if (path == "/hub" && hub_) return hub_->Handle(request);
@@ -89,13 +89,15 @@ std::vector<publish::IndexSource> Routes::IndexSources() {
   return sources;
 }
 
-http::Response Routes::Index() {
-  std::vector<publish::IndexTopic> topics;
-  for (const auto& t : config_->catalog.topics) topics.push_back({t.id, t.title});
+// Live, unlike the feeds: the operator wants the state of this moment.
+http::Response Routes::StatusPage() {
+  publish::SiteInfo site{base_url_, {}};
+  for (const auto& t : config_->catalog.topics) site.topics.push_back({t.id, t.title});
   http::Response r;
   r.content_type = "text/html; charset=utf-8";
   r.headers["Cache-Control"] = "no-cache";
-  r.body = publish::RenderIndex(base_url_, topics, IndexSources(), Now());
+  r.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'";
+  r.body = publish::RenderStatusPage(site, IndexSources(), Now());
   return r;
 }
 

@@ -35,7 +35,7 @@ class Routes {
   void Reload(std::shared_ptr<const LiveConfig> config, std::string base_url);
 
  private:
-  http::Response Index();
+  http::Response StatusPage();
   http::Response Status();
   http::Response MetricsText();
   std::vector<publish::IndexSource> IndexSources();

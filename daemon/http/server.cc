@@ -16,6 +16,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
+#include <utf8proc.h>
 
 namespace redwire::http {
 namespace {
@@ -157,6 +158,21 @@ bool IsHeaderValue(std::string_view v) {
   return true;
 }
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF), as utf8proc decodes it.
+bool IsUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  auto left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
 RequestHead Fail(int status) {
   RequestHead p;
   p.error = status;
@@ -206,9 +222,16 @@ RequestHead ParseRequestHead(std::string_view head) {
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
   if (!IsToken(method) || target.empty()) return Fail(400);
-  for (char c : target) {
-    if (c <= 0x20 || c >= 0x7F) return Fail(400);
+  // RFC 3986 allows only ASCII in a URI, but readers (newsboat, curl given a
+  // URL as typed) send a search's words as raw UTF-8: those bytes are taken
+  // in the query when they are well-formed UTF-8, and refused in the path.
+  const std::size_t query_at = target.find('?');
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    const auto c = static_cast<unsigned char>(target[i]);
+    if (c <= 0x20 || c == 0x7F) return Fail(400);
+    if (c >= 0x80 && (query_at == std::string_view::npos || i < query_at)) return Fail(400);
   }
+  if (query_at != std::string_view::npos && !IsUtf8(target.substr(query_at + 1))) return Fail(400);
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
     return Fail(400);

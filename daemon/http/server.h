@@ -57,8 +57,9 @@ using Handler = std::function<Response(const Request&)>;
 // without sockets so it can be tested and fuzzed. `head` is the request
 // line and header lines up to the empty line that ends them (LF or CRLF);
 // parsing stops at that line. When `error` is 0, `request` has a token
-// method, a target starting with '/', a path without NUL, lower-case token
-// header names and values without control characters.
+// method, a target starting with '/' that is printable ASCII except for
+// well-formed UTF-8 in its query (raw words of a search), a path without
+// NUL, lower-case token header names and values without control characters.
 struct RequestHead {
   Request request;
   int error = 0;           // the status to answer with when not acceptable

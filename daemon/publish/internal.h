@@ -17,6 +17,9 @@ std::string XmlText(const std::string& s);
 std::string EntryIdOf(const store::StoredItem& stored);
 // updated, else published, else first seen, else `fallback`.
 UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback);
+// Whether `s` has the shape of a BCP 47 language tag (letters, digits,
+// hyphens): only then is it written as xml:lang, language or lang.
+bool IsBcp47Tag(const std::string& s);
 // Escapes & < > " ' for HTML text and attribute values.
 std::string HtmlText(const std::string& s);
 // Percent-encodes everything but RFC 3986 unreserved characters.

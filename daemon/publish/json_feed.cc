@@ -75,14 +75,6 @@ std::string Array(const std::vector<std::string>& elements) {
   return out + "]";
 }
 
-bool IsLanguageTag(const std::string& s) {
-  if (s.empty() || s.size() > 35) return false;
-  for (char c : s) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
-
 std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, UnixTime fallback) {
   const Item& item = stored.item;
   Object o;
@@ -109,7 +101,7 @@ std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, 
     if (!category.empty()) tags.push_back(Quote(category));
   }
   if (!tags.empty()) o.Raw("tags", Array(tags));
-  if (IsLanguageTag(item.language)) o.String("language", item.language);
+  if (IsBcp47Tag(item.language)) o.String("language", item.language);
   std::vector<std::string> attachments;
   for (const Enclosure& enclosure : item.enclosures) {
     if (!IsWebUrl(enclosure.url)) continue;

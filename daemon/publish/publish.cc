@@ -222,69 +222,6 @@ std::string Html(const std::string& s) {
   return out;
 }
 
-std::string Age(UnixTime t, UnixTime now) {
-  const UnixTime d = now - t;
-  if (d < 0) {
-    // Planned times (next poll) are in the future on purpose.
-    const UnixTime ahead = -d;
-    if (ahead < 120) return "in " + std::to_string(ahead) + " s";
-    if (ahead < 2 * 3600) return "in " + std::to_string(ahead / 60) + " min";
-    if (ahead < 2 * 86400) return "in " + std::to_string(ahead / 3600) + " h";
-    return "in " + std::to_string(ahead / 86400) + " days";
-  }
-  if (d < 120) return std::to_string(d) + " s ago";
-  if (d < 2 * 3600) return std::to_string(d / 60) + " min ago";
-  if (d < 2 * 86400) return std::to_string(d / 3600) + " h ago";
-  return std::to_string(d / 86400) + " days ago";
-}
-
-std::string TimeTag(UnixTime t) {
-  const std::string stamp = Html(Rfc3339(t));
-  return "<time datetime=\"" + stamp + "\">" + stamp + "</time>";
-}
-
-std::string When(UnixTime t, UnixTime now) { return TimeTag(t) + " (" + Html(Age(t, now)) + ")"; }
-
-std::string FetchOutcome(const IndexSource& source, UnixTime now) {
-  if (source.scrape_pending) return "<span class=\"pending\">" + Html("scrape pending — no feed") + "</span>";
-  if (!source.state) return "<span class=\"pending\">never fetched</span>";
-  const store::SourceState& st = *source.state;
-  const bool failing = st.consecutive_failures > 0;
-  std::string out = "<span class=\"" + std::string(failing ? "bad" : "good") + "\">" +
-                    Html(st.last_outcome.empty() ? "unknown" : st.last_outcome) + "</span>";
-  if (st.last_status > 0) out += " · HTTP " + Html(std::to_string(st.last_status));
-  out += "<br>last success: ";
-  out += st.last_success != 0 ? When(st.last_success, now) : "never";
-  if (st.last_attempt != 0) out += "<br>last attempt: " + When(st.last_attempt, now);
-  if (!st.last_error.empty()) out += "<br>error: " + Html(st.last_error);
-  if (failing) out += "<br>consecutive failures: " + Html(std::to_string(st.consecutive_failures));
-  if (st.gone && st.gone_url == source.url) {
-    return out + "<br><span class=\"bad\">" +
-           Html("gone (HTTP 410): not polled until the source's URL changes in the config") + "</span>";
-  }
-  if (!st.moved_to.empty() && st.moved_from == source.url) {
-    out += "<br>moved permanently to <code>" + Html(st.moved_to) + "</code> (polled instead)";
-  }
-  if (st.last_bytes > 0 || st.last_elapsed_ms > 0) {
-    out += "<br>last fetch: " + Html(std::to_string(st.last_bytes)) + " bytes, " +
-           Html(std::to_string(st.last_elapsed_ms)) + " ms";
-  }
-  if (st.items_seen > 0 || st.items_new > 0) {
-    out += "<br>items: " + Html(std::to_string(st.items_seen)) + " in feed, " + Html(std::to_string(st.items_new)) +
-           " new";
-  }
-  if (st.next_due != 0) out += "<br>next poll: " + When(st.next_due, now);
-  return out;
-}
-
-constexpr const char* kIndexCss =
-    "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;"
-    "color:#222;line-height:1.4}"
-    "h1{color:#b00}code{background:#f4f4f4;padding:0 .25rem;word-break:break-all}"
-    "table{border-collapse:collapse;width:100%}"
-    "th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}"
-    ".good{color:#060}.bad{color:#b00;font-weight:bold}.pending{color:#777}";
-
 }  // namespace
 
 std::string Rfc3339(UnixTime t) {
@@ -339,6 +276,7 @@ UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback) {
   return EntryUpdated(stored, fallback);
 }
 std::string HtmlText(const std::string& s) { return Html(s); }
+bool IsBcp47Tag(const std::string& s) { return IsLanguageTag(s); }
 std::string PathSegment(const std::string& s) { return PercentEncode(s); }
 
 bool IsWebUrl(const std::string& url) {
@@ -350,57 +288,6 @@ bool IsWebUrl(const std::string& url) {
     });
   };
   return starts("http://") || starts("https://");
-}
-
-std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopic>& topics,
-                        const std::vector<IndexSource>& sources, UnixTime now) {
-  const auto topic_url = [&](const IndexTopic& t) { return base_url + "/topics/" + PercentEncode(t.id) + ".atom"; };
-  const auto source_url = [&](const IndexSource& s) { return base_url + "/sources/" + PercentEncode(s.id) + ".atom"; };
-  const std::string all_url = base_url + "/all.atom";
-
-  std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  h += "<title>redwire</title>\n";
-  h += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"" + Html("All items") + "\" href=\"" +
-       Html(all_url) + "\">\n";
-  for (const auto& t : topics) {
-    h += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"" + Html(t.title) + "\" href=\"" +
-         Html(topic_url(t)) + "\">\n";
-  }
-  h += "<style>" + std::string(kIndexCss) + "</style>\n</head>\n<body>\n<h1>redwire</h1>\n";
-  h += "<p>Generated " + TimeTag(now) + ".</p>\n";
-
-  h += "<h2>Topics</h2>\n";
-  if (topics.empty()) {
-    h += "<p>No topics are configured.</p>\n";
-  } else {
-    h += "<ul>\n";
-    for (const auto& t : topics) {
-      const std::string url = topic_url(t);
-      h += "<li><a href=\"" + Html(url) + "\">" + Html(t.title) + "</a> <code>" + Html(url) + "</code></li>\n";
-    }
-    h += "</ul>\n";
-  }
-
-  h += "<h2>All items</h2>\n<p><a href=\"" + Html(all_url) + "\">" + Html("All items") + "</a> <code>" +
-       Html(all_url) + "</code></p>\n";
-
-  h += "<h2>Sources</h2>\n<table>\n<thead><tr><th>Name</th><th>Id</th><th>Feed</th><th>Last fetch</th></tr></thead>\n<tbody>\n";
-  for (const auto& s : sources) {
-    h += "<tr><td>";
-    // Only web links are clickable; anything else is shown as text.
-    if (IsWebUrl(s.url)) {
-      h += "<a href=\"" + Html(s.url) + "\">" + Html(s.name) + "</a>";
-    } else {
-      h += Html(s.name);
-    }
-    const std::string feed = source_url(s);
-    h += "</td><td><code>" + Html(s.id) + "</code></td><td><a href=\"" + Html(feed) + "\">" + Html(feed) +
-         "</a></td><td>" + FetchOutcome(s, now) + "</td></tr>\n";
-  }
-  h += "</tbody>\n</table>\n</body>\n</html>\n";
-  return h;
 }
 
 namespace {

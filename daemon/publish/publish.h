@@ -1,4 +1,5 @@
-// publish: renders stored items as Atom 1.0 (RFC 4287) and the HTML index.
+// publish: renders stored items as Atom 1.0 (RFC 4287), JSON Feed 1.1, HTML
+// pages for people and OPML lists.
 // All text goes through pugixml's writer or an HTML escaper; nothing is
 // concatenated into markup unescaped.
 #pragma once
@@ -58,11 +59,6 @@ struct IndexSource {
   std::optional<store::SourceState> state;
 };
 
-// The HTML index at "/": topics and sources with subscribe links and each
-// source's last fetch outcome. `base_url` has no trailing slash.
-std::string RenderIndex(const std::string& base_url, const std::vector<IndexTopic>& topics,
-                        const std::vector<IndexSource>& sources, UnixTime now);
-
 // "2024-03-05T10:00:00Z"
 std::string Rfc3339(UnixTime t);
 
@@ -75,10 +71,51 @@ std::string PercentEncode(std::string_view s);
 std::string RenderJsonFeed(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
                            const SourceLookup& source_of);
 
-// A readable HTML page of a feed's entries for browsers: no scripts, every
-// value escaped, only http(s) links clickable, paging links from `feed`.
-std::string RenderFeedPage(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
-                           const SourceLookup& source_of);
+// The HTML pages for people share one layout (docs/feeds.md, "HTML"): a
+// header with the search box, the topics' navigation, an inline stylesheet
+// that reads at 390 px and at 1280 px, no scripts and nothing loaded from
+// elsewhere. Every value is escaped; an item shows the plain text of its
+// summary, never its markup; only http(s) links are clickable, and the only
+// links off the site are items' own.
+struct SiteInfo {
+  std::string base_url;            // no trailing slash
+  std::vector<IndexTopic> topics;  // navigation and the topic badges of items
+};
+
+// A feed's entries with its subscribe links and paging links from `feed`.
+std::string RenderFeedPage(const SiteInfo& site, const FeedInfo& feed,
+                           const std::vector<store::StoredItem>& items, const SourceLookup& source_of);
+
+// One topic's newest entries on the front page.
+struct FrontTopic {
+  IndexTopic topic;
+  std::vector<store::StoredItem> items;
+};
+
+// The front page "/": each topic's newest entries with the topic's page and
+// subscribe links (Atom, JSON Feed), the all-items feeds, the OPML lists and
+// the sources' pages. `latest` is shown when no topic is configured.
+std::string RenderFrontPage(const SiteInfo& site, const std::vector<FrontTopic>& topics,
+                            const std::vector<store::StoredItem>& latest,
+                            const std::vector<IndexSource>& sources, const SourceLookup& source_of,
+                            UnixTime generated_at);
+
+// A search as HTML: `query` (the reader's words), its results, and a link to
+// the same search as an Atom feed. `problem`, when set, is shown instead of
+// results (nothing to search for, a malformed search).
+struct SearchInfo {
+  std::string query;
+  std::string atom_url;  // absolute; empty: no feed to offer
+  std::string problem = {};
+};
+std::string RenderSearchPage(const SiteInfo& site, const SearchInfo& search,
+                             const std::vector<store::StoredItem>& items, const SourceLookup& source_of,
+                             UnixTime generated_at);
+
+// The operator's page "/status": per source its health in words (status,
+// last error or a working source's warnings, last success, items, next
+// poll), ages measured from `now`.
+std::string RenderStatusPage(const SiteInfo& site, const std::vector<IndexSource>& sources, UnixTime now);
 
 // One feed in an OPML subscription list.
 struct OpmlOutline {
