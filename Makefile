@@ -12,7 +12,7 @@ GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 PACKAGES := g++ cmake ninja-build pkg-config make \
   libcurl4-openssl-dev libpugixml-dev libasio-dev libsqlitecpp-dev libsqlite3-dev \
   libspdlog-dev libfmt-dev catch2 libtomlplusplus-dev libgumbo-dev libuchardet-dev \
-  libutf8proc-dev zlib1g-dev libsystemd-dev libstemmer-dev \
+  libutf8proc-dev zlib1g-dev libsystemd-dev libstemmer-dev nlohmann-json3-dev \
   systemd dpkg-dev file jing python3-feedparser
 # Only for the fuzz targets (docs/fuzzing.md): libFuzzer comes with clang.
 FUZZ_PACKAGES := clang libclang-rt-14-dev python3

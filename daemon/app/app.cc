@@ -94,6 +94,13 @@ bool TopicsDiffer(const LiveConfig& a, const LiveConfig& b) {
       return true;
     }
   }
+  if (a.catalog.concepts.size() != b.catalog.concepts.size()) return true;
+  for (std::size_t i = 0; i < a.catalog.concepts.size(); ++i) {
+    if (a.catalog.concepts[i].id != b.catalog.concepts[i].id ||
+        a.catalog.concepts[i].terms != b.catalog.concepts[i].terms) {
+      return true;
+    }
+  }
   // Source tags feed tag: terms and topic tag lists.
   for (const auto& s : b.catalog.sources) {
     const config::Source* old = a.source(s.id);
@@ -350,7 +357,8 @@ class Service {
     auto done = store_->ReclassifyRecent(
         since, [&config](const Item& item) {
           const config::Source* source = config.source(item.source_id);
-          return classify::Classify(config.rules, classify::Prepare(item, source ? source->tags : std::vector<std::string>{}));
+          return classify::Classify(config.rules, classify::Prepare(item, source ? source->tags : std::vector<std::string>{},
+                                                                    source ? source->lang : std::string()));
         });
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (!done.ok()) {
@@ -435,11 +443,32 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
   if (!catalog.ok()) return catalog.error();
   auto live = std::make_shared<LiveConfig>();
   std::string problems;
+  auto add_problem = [&problems](const config::Where& where, const std::string& message) {
+    if (!problems.empty()) problems += '\n';
+    problems += where.str() + ": " + message;
+  };
+  for (const auto& term_list : catalog->concepts) {
+    bool good = true;
+    for (std::size_t i = 0; i < term_list.terms.size(); ++i) {
+      if (auto checked = classify::CheckConceptTerms({term_list.terms[i]}); !checked.ok()) {
+        const std::string& message = checked.error().message;
+        add_problem(i < term_list.term_wheres.size() ? term_list.term_wheres[i] : term_list.where,
+                    "concept '" + term_list.id + "': '" + term_list.terms[i] + "': " +
+                        message.substr(message.find("': ") + 3));
+        good = false;
+      }
+    }
+    if (term_list.terms.empty()) {
+      add_problem(term_list.where, "concept '" + term_list.id + "': no terms");
+      good = false;
+    }
+    if (good) live->concepts[term_list.id] = term_list.terms;
+  }
   for (const auto& topic : catalog->topics) {
     // A topic made only of whole sources or tags may have no rule.
     const bool rule_optional = topic.match.empty() && (!topic.sources.empty() || !topic.tags.empty());
     std::optional<classify::Rule> compiled;
-    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match);
+    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match, live->concepts);
     if (rule.ok()) {
       compiled = std::move(rule).value();
     } else if (!rule_optional) {
@@ -451,8 +480,7 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
         where.column += std::atoi(message.c_str() + 4);
         message = message.substr(message.find(':') + 2);
       }
-      if (!problems.empty()) problems += '\n';
-      problems += where.str() + ": topic '" + topic.id + "': " + message;
+      add_problem(where, "topic '" + topic.id + "': " + message);
       continue;
     }
     classify::TopicRule& added = live->rules.emplace_back(topic.id, std::move(compiled));
