@@ -473,7 +473,7 @@ class Parser {
       node->kind = Kind::kNear;
       node->field = field;
       node->distance = distance;
-      node->shown = left->shown + " " + shown + " " + right->shown;
+      node->shown = Shown(*left) + " " + shown + " " + Shown(*right);
       node->children.push_back(Clone(*left));
       node->children.push_back(Clone(*right));
       pairs.push_back(std::move(node));
@@ -504,6 +504,14 @@ class Parser {
       if (!SameField(*child, field)) return false;
     }
     return true;
+  }
+
+  // A NEAR side as written: its own text, or its alternatives.
+  static std::string Shown(const Rule::Node& side) {
+    if (!side.shown.empty()) return side.shown;
+    std::string out;
+    for (const auto& child : side.children) out += (out.empty() ? "(" : " OR ") + Shown(*child);
+    return out + ")";
   }
 
   static NodePtr Clone(const Rule::Node& from) {
