@@ -31,11 +31,18 @@ struct Row {
   long long items_new = 0;
   long long next_due = 0;
   std::string error;
+  std::string note;  // scrape auto = true: the list picked, and whether it changed
 };
 
 Row FromState(const store::SourceState& s) {
-  return {s.source_id, s.last_outcome, s.last_attempt, s.last_success,
-          s.consecutive_failures, s.items_new, s.next_due, s.last_error};
+  Row row{s.source_id, s.last_outcome, s.last_attempt, s.last_success,
+          s.consecutive_failures, s.items_new, s.next_due, s.last_error, {}};
+  if (!s.scrape_pick.empty()) {
+    row.note = s.scrape_pick_was.empty()
+                   ? "auto: list '" + s.scrape_pick + "'"
+                   : "warning: auto list changed from '" + s.scrape_pick_was + "' to '" + s.scrape_pick + "'";
+  }
+  return row;
 }
 
 // "3m ago", "2h ago", "in 5m"; "-" for never.
@@ -87,7 +94,7 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
                   Age(r.last_attempt, now).c_str(), Age(r.last_success, now).c_str(), r.failures, r.items_new,
                   Age(r.next_due, now).c_str());
     out += line;
-    out += Printable(r.error, 200) + "\n";
+    out += Printable(r.error.empty() ? r.note : r.error, 200) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
@@ -103,7 +110,7 @@ std::string RenderJson(const std::vector<Row>& rows) {
            ",\"last_success\":" + std::to_string(r.last_success) +
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) + ",\"next_due\":" + std::to_string(r.next_due) +
-           ",\"error\":" + JsonString(r.error) + "}";
+           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) + "}";
   }
   return out + "\n]\n";
 }
