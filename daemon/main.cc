@@ -20,6 +20,7 @@
 #include "daemon/app/items_cli.h"
 #include "daemon/app/manpage.h"
 #include "daemon/app/topics_cli.h"
+#include "daemon/app/topics_eval.h"
 #include "daemon/parse/parse.h"
 
 namespace {
@@ -213,6 +214,35 @@ int ParseCommand(const Args& args) {
 int TopicsCommand(const Args& args) {
   const std::string what = args.operands.empty() ? "" : args.operands[0];
   redwire::Result<redwire::app::TopicsReport> report = redwire::Error{};
+  if (what == "eval" && args.operands.size() == 2) {
+    if (!args.has("--config")) {
+      std::fprintf(stderr, "redwire topics eval: --config is required\n");
+      return 2;
+    }
+    redwire::app::TopicsEvalOptions options;
+    options.file = args.operands[1];
+    options.config_dir = args.get("--config");
+    options.split = args.get("--split", options.split);
+    options.rule = args.get("--rule");
+    options.topic = args.get("--topic");
+    if (options.split != "test" && options.split != "dev" && options.split != "all") {
+      std::fprintf(stderr, "redwire topics eval: --split is test, dev or all\n");
+      return 2;
+    }
+    options.min_macro_f1 = std::atof(args.get("--min-macro-f1", "0").c_str());
+    options.min_f1 = std::atof(args.get("--min-f1", "0").c_str());
+    auto eval = redwire::app::TopicsEval(options);
+    if (!eval.ok()) {
+      std::fprintf(stderr, "redwire topics eval: %s\n", eval.error().message.c_str());
+      return 1;
+    }
+    std::fputs(eval.value().text.c_str(), stdout);
+    return eval.value().below_floor ? 4 : 0;
+  }
+  if (what != "eval" && !args.has("--state")) {
+    std::fprintf(stderr, "redwire topics %s: --state is required (see redwire help topics)\n", what.c_str());
+    return 2;
+  }
   if (what == "test" && args.operands.size() == 2) {
     redwire::app::TopicsTestOptions options;
     options.rule = args.operands[1];
@@ -227,7 +257,7 @@ int TopicsCommand(const Args& args) {
     }
     report = redwire::app::TopicsExplain(args.operands[1], args.get("--state"), args.get("--config"));
   } else {
-    std::fprintf(stderr, "redwire topics: give test 'RULE' or explain ITEM_ID (see redwire help topics)\n");
+    std::fprintf(stderr, "redwire topics: give test 'RULE', explain ITEM_ID or eval FILE.jsonl (see redwire help topics)\n");
     return 2;
   }
   if (!report.ok()) {
@@ -395,6 +425,9 @@ Exits 0 when a feed (or a web page, format "html") was read, 1 otherwise.
     {"topics", "try a topic rule on stored items, or explain an item's topics",
      R"(usage: redwire topics test 'RULE' --state DIR [--since 30d] [--config DIR]
        redwire topics explain ITEM_ID --state DIR --config DIR
+       redwire topics eval FILE.jsonl --config DIR [--split test|dev|all]
+                   [--rule 'RULE' --topic ID] [--topic ID]
+                   [--min-macro-f1 X] [--min-f1 X]
 
 test     lists the stored items published within --since (default 30d) that
          RULE matches, newest first, each with the terms that matched. RULE
@@ -404,12 +437,22 @@ explain  says for every configured topic whether it takes the item and why
          (the rule's matching terms, an included or excluded source or tag).
          ITEM_ID is the item's id, guid, link or store row number.
 
-Both read STATE/redwire.db without blocking a running daemon. Exits 0 when
-something matched, 3 when nothing did, 1 on an error (a rule error shows
-the column), 2 on bad usage.
+eval     scores the configured topics on a labelled corpus (JSON lines with
+         id, lang, title, summary, topics and split; default split test):
+         per topic precision, recall and F1, macro-F1, the same per
+         language, then every false positive with the terms that fired
+         and every false negative with the nearest miss (the terms that
+         did occur). --rule scores one rule against --topic's labels;
+         --topic alone scores one configured topic.
+
+test and explain read STATE/redwire.db without blocking a running daemon.
+They exit 0 when something matched, 3 when nothing did, 1 on an error (a
+rule error shows the column), 2 on bad usage. eval exits 0, or 4 when
+macro-F1 is below --min-macro-f1 or a topic's F1 below --min-f1.
 )",
-     {{"--state", true}, {"--since", true}, {"--config", true}},
-     {"--state"},
+     {{"--state", true}, {"--since", true}, {"--config", true}, {"--split", true}, {"--rule", true},
+      {"--topic", true}, {"--min-macro-f1", true}, {"--min-f1", true}},
+     {},
      TopicsCommand},
     {"items", "list or search stored items",
      R"(usage: redwire items --state DIR [--search "WORDS"] [--topic ID] [--source ID]

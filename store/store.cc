@@ -1315,6 +1315,22 @@ Result<int> Store::ReclassifyRecent(
     UnixTime since, const std::function<std::vector<std::string>(const Item&)>& topics_of) {
   constexpr int kBatch = 250;
   int changed = 0;
+  std::int64_t cursor = std::numeric_limits<std::int64_t>::max();
+  while (cursor != 0) {
+    auto changes = TopicChangesRecent(since, cursor, kBatch, topics_of, &cursor);
+    if (!changes.ok()) return changes.error();
+    if (changes->empty()) continue;
+    if (auto applied = ApplyTopicChanges(changes.value()); !applied.ok()) return applied.error();
+    changed += static_cast<int>(changes->size());
+  }
+  return changed;
+}
+
+Result<std::vector<Store::TopicChange>> Store::TopicChangesRecent(
+    UnixTime since, std::int64_t before, int limit,
+    const std::function<std::vector<std::string>(const Item&)>& topics_of, std::int64_t* next) {
+  std::vector<TopicChange> changes;
+  *next = 0;
   try {
     SQLite::Database& db = impl_->db_;
     // Row ids grow with first-seen time, so the walk goes down from the newest.
@@ -1324,66 +1340,64 @@ Result<int> Store::ReclassifyRecent(
     SQLite::Statement current(db,
                               "SELECT topic_id FROM item_topic WHERE row_id = ?1 "
                               "ORDER BY topic_id");
+    batch.bind(1, before);
+    batch.bind(2, limit);
+    int read = 0;
+    std::int64_t last = 0;
+    bool older = false;
+    while (batch.executeStep()) {
+      ++read;
+      StoredItem s;
+      if (!ReadItem(batch, s)) {
+        return Error{fmt::format("store: {}: item row {} has malformed list columns", impl_->path_, s.row_id)};
+      }
+      last = s.row_id;
+      if (s.first_seen < since) {
+        older = true;
+        break;
+      }
+      std::vector<std::string> want = topics_of(s.item);
+      std::sort(want.begin(), want.end());
+      want.erase(std::unique(want.begin(), want.end()), want.end());
+      current.bind(1, s.row_id);
+      std::vector<std::string> have;
+      while (current.executeStep()) have.push_back(current.getColumn(0).getString());
+      current.reset();
+      if (want != have) changes.push_back({s.row_id, s.item.published, std::move(want)});
+    }
+    if (!older && read == limit) *next = last;
+  } catch (const SQLite::Exception& e) {
+    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+  }
+  return changes;
+}
+
+Status Store::ApplyTopicChanges(const std::vector<TopicChange>& changes) {
+  if (changes.empty()) return Ok{};
+  try {
+    SQLite::Database& db = impl_->db_;
     SQLite::Statement clear_topics(db, "DELETE FROM item_topic WHERE row_id = ?1");
     SQLite::Statement add_topic(db,
                                 "INSERT OR IGNORE INTO item_topic (row_id, topic_id, published) "
                                 "VALUES (?1, ?2, ?3)");
-    std::int64_t cursor = std::numeric_limits<std::int64_t>::max();
-    bool done = false;
-    while (!done) {
-      struct Change {
-        std::int64_t row_id;
-        UnixTime published;
-        std::vector<std::string> topics;
-      };
-      std::vector<Change> changes;
-      int read = 0;
-      batch.bind(1, cursor);
-      batch.bind(2, kBatch);
-      while (batch.executeStep()) {
-        ++read;
-        StoredItem s;
-        if (!ReadItem(batch, s)) {
-          return Error{fmt::format("store: {}: item row {} has malformed list columns",
-                                   impl_->path_, s.row_id)};
-        }
-        cursor = s.row_id;
-        if (s.first_seen < since) {
-          done = true;
-          break;
-        }
-        std::vector<std::string> want = topics_of(s.item);
-        std::sort(want.begin(), want.end());
-        want.erase(std::unique(want.begin(), want.end()), want.end());
-        current.bind(1, s.row_id);
-        std::vector<std::string> have;
-        while (current.executeStep()) have.push_back(current.getColumn(0).getString());
-        current.reset();
-        if (want != have) changes.push_back({s.row_id, s.item.published, std::move(want)});
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const TopicChange& c : changes) {
+      clear_topics.bind(1, c.row_id);
+      clear_topics.exec();
+      clear_topics.reset();
+      for (const std::string& topic : c.topics) {
+        add_topic.bind(1, c.row_id);
+        add_topic.bind(2, topic);
+        add_topic.bind(3, c.published);
+        add_topic.exec();
+        add_topic.reset();
       }
-      batch.reset();
-      if (read < kBatch) done = true;
-      if (changes.empty()) continue;
-      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-      for (const Change& c : changes) {
-        clear_topics.bind(1, c.row_id);
-        clear_topics.exec();
-        clear_topics.reset();
-        for (const std::string& topic : c.topics) {
-          add_topic.bind(1, c.row_id);
-          add_topic.bind(2, topic);
-          add_topic.bind(3, c.published);
-          add_topic.exec();
-          add_topic.reset();
-        }
-      }
-      tx.commit();
-      changed += static_cast<int>(changes.size());
     }
+    tx.commit();
   } catch (const SQLite::Exception& e) {
     return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
   }
-  return changed;
+  return Ok{};
 }
 
 Result<std::optional<SourceState>> Store::GetSourceState(const std::string& source_id) {

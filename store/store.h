@@ -159,6 +159,23 @@ class Store {
   Result<int> ReclassifyRecent(
       UnixTime since, const std::function<std::vector<std::string>(const Item&)>& topics_of);
 
+  // ReclassifyRecent in two halves, so the classifying can run on another
+  // thread (with its own reader connection) and only the short writes on
+  // the writer's. TopicChangesRecent reads at most `limit` items below row
+  // `before` (newest first; the largest int64 to start), stopping at items
+  // first seen before `since`, and returns those whose stored topics differ
+  // from `topics_of`; *next is where the next call starts, 0 when done.
+  struct TopicChange {
+    std::int64_t row_id = 0;
+    UnixTime published = 0;
+    std::vector<std::string> topics;  // sorted, unique
+  };
+  Result<std::vector<TopicChange>> TopicChangesRecent(
+      UnixTime since, std::int64_t before, int limit,
+      const std::function<std::vector<std::string>(const Item&)>& topics_of, std::int64_t* next);
+  // Replaces the topics of each item in one transaction.
+  Status ApplyTopicChanges(const std::vector<TopicChange>& changes);
+
   Result<std::optional<SourceState>> GetSourceState(const std::string& source_id);
   Status PutSourceState(const SourceState& state);
   Result<std::vector<SourceState>> AllSourceStates();

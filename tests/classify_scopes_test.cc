@@ -160,10 +160,12 @@ TEST_CASE("Errors for scopes and NEAR name the column") {
   CHECK(ErrorOf("title:OR cuba") == "col 7: expected a term or ( right after title:");
   CHECK(ErrorOf("cuba NEAR/101 havana") == "col 6: NEAR/n needs a number of words from 0 to 100");
   CHECK(ErrorOf("cuba NEAR/x havana") == "col 6: NEAR/n needs a number of words from 0 to 100");
-  CHECK(ErrorOf("cuba NEAR (havana OR x)") ==
-        "col 6: NEAR joins two text terms (words, phrases or prefixes)");
+  CHECK(ErrorOf("cuba NEAR (havana x)") ==
+        "col 6: NEAR joins text terms (words, phrases, prefixes, concepts or an OR of them)");
   CHECK(ErrorOf("source:kke NEAR/3 cuba") ==
-        "col 12: NEAR/3 joins two text terms (words, phrases or prefixes)");
+        "col 12: NEAR/3 joins text terms (words, phrases, prefixes, concepts or an OR of them)");
+  CHECK(ErrorOf("cuba NEAR (havana OR -x)") ==
+        "col 6: NEAR joins text terms (words, phrases, prefixes, concepts or an OR of them)");
   CHECK(ErrorOf("title:cuba NEAR text:havana") == "col 12: NEAR terms must read the same field");
   CHECK(ErrorOf("cuba NEAR") == "col 10: expected a term after NEAR");
   CHECK(ErrorOf(std::string(300 * 1024, 'a')) == "col 1: rule longer than 256 KiB");

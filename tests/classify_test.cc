@@ -348,6 +348,14 @@ TEST_CASE("Classify returns matching topic ids in the given order") {
 }
 
 TEST_CASE("Every rule in the shipped feeds/topics.toml compiles") {
+  redwire::classify::Concepts concepts;
+  const auto concept_table = toml::parse_file(std::string(REDWIRE_SOURCE_DIR) + "/feeds/concepts.toml");
+  for (const auto& node : *concept_table["concept"].as_array()) {
+    std::vector<std::string>& terms = concepts[node.as_table()->get_as<std::string>("id")->get()];
+    for (const auto& term : *node.as_table()->get_as<toml::array>("terms")) terms.push_back(term.as_string()->get());
+    CHECK(redwire::classify::CheckConceptTerms(terms).ok());
+  }
+  REQUIRE(concepts.size() >= 10);
   const auto table = toml::parse_file(std::string(REDWIRE_SOURCE_DIR) + "/feeds/topics.toml");
   const auto* topics = table["topic"].as_array();
   REQUIRE(topics != nullptr);
@@ -357,7 +365,7 @@ TEST_CASE("Every rule in the shipped feeds/topics.toml compiles") {
     const auto match = topic.as_table()->get_as<std::string>("match");
     REQUIRE(id != nullptr);
     REQUIRE(match != nullptr);
-    auto rule = Rule::Compile(match->get());
+    auto rule = Rule::Compile(match->get(), concepts);
     if (!rule) FAIL_CHECK("topic " << id->get() << ": " << rule.error().message);
   }
 }

@@ -6,14 +6,18 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -44,6 +48,9 @@ constexpr std::chrono::seconds kStatusEvery{60};
 // When topic rules change, items first seen this recently are re-classified;
 // older items keep the topics they had (their feeds have long moved on).
 constexpr std::chrono::hours kReclassifyWindow{24 * 30};
+// Items classified per batch off the loop; each batch's writes are one short
+// transaction on the loop, so a request waits for at most one of them.
+constexpr int kReclassifyBatch = 200;
 
 UnixTime Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -94,6 +101,13 @@ bool TopicsDiffer(const LiveConfig& a, const LiveConfig& b) {
       return true;
     }
   }
+  if (a.catalog.concepts.size() != b.catalog.concepts.size()) return true;
+  for (std::size_t i = 0; i < a.catalog.concepts.size(); ++i) {
+    if (a.catalog.concepts[i].id != b.catalog.concepts[i].id ||
+        a.catalog.concepts[i].terms != b.catalog.concepts[i].terms) {
+      return true;
+    }
+  }
   // Source tags feed tag: terms and topic tag lists.
   for (const auto& s : b.catalog.sources) {
     const config::Source* old = a.source(s.id);
@@ -118,6 +132,8 @@ class Service {
         watchdog_(io_),
         status_timer_(io_),
         watcher_(io_, options.config_dir, kReloadDebounce, [this] { Reload("config directory changed"); }) {}
+
+  ~Service() { StopReclassify(); }
 
   int Run() {
     if (!Listen()) return 1;
@@ -307,10 +323,12 @@ class Service {
     }
     config_ = next;
     routes_base_ = BaseUrl(next->catalog.settings, host_, server_.port());
-    // Re-classify first: Reload renders the feeds (and publish_dir) anew.
-    if (reclassify) Reclassify(*next);
-    routes_->Reload(next, routes_base_);
+    // New items are classified by the new rules at once; the feeds switch to
+    // the new configuration when the stored items are re-classified (or now,
+    // when nothing needs it and no re-classification is under way).
     poller_.Reload(next);
+    if (reclassify) StartReclassify(next);
+    else if (!reclassify_thread_.joinable()) routes_->Reload(next, routes_base_);
     status_note_.clear();
     sd_notifyf(0, "READY=1\nSTATUS=%s", StatusLine().c_str());
   }
@@ -344,27 +362,75 @@ class Service {
                  added, removed, changed, after.catalog.topics.size());
   }
 
-  void Reclassify(const LiveConfig& config) {
+  // Re-classifies the recent items for `config` on a thread of its own with
+  // its own read connection; each batch of changes is written on the loop,
+  // and the feeds switch to the newest configuration after the last one. A
+  // newer reload with changed topics supersedes a run under way.
+  void StartReclassify(std::shared_ptr<const LiveConfig> config) {
+    StopReclassify();
+    const std::uint64_t run = ++reclassify_run_;
+    reclassify_cancel_.store(false);
     const UnixTime since = Now() - std::chrono::duration_cast<std::chrono::seconds>(kReclassifyWindow).count();
-    const auto started = std::chrono::steady_clock::now();
-    auto done = store_->ReclassifyRecent(
-        since, [&config](const Item& item) {
-          const config::Source* source = config.source(item.source_id);
-          return classify::Classify(config.rules, classify::Prepare(item, source ? source->tags : std::vector<std::string>{}));
+    const std::string db = options_.state_dir + "/redwire.db";
+    reclassify_thread_ = std::thread([this, config, since, db, run] {
+      const auto started = std::chrono::steady_clock::now();
+      auto finish = [this, run, started](std::string error) {
+        asio::post(io_, [this, run, started, error = std::move(error)] { FinishReclassify(run, started, error); });
+      };
+      auto reader = store::Store::OpenReader(db);
+      if (!reader.ok()) return finish(reader.error().message);
+      auto topics_of = [&config](const Item& item) {
+        const config::Source* source = config->source(item.source_id);
+        return classify::Classify(config->rules,
+                                  classify::Prepare(item, source ? source->tags : std::vector<std::string>{},
+                                                    source ? source->lang : std::string()));
+      };
+      std::int64_t cursor = std::numeric_limits<std::int64_t>::max();
+      while (cursor != 0) {
+        if (reclassify_cancel_.load()) return;
+        auto changes = reader.value()->TopicChangesRecent(since, cursor, kReclassifyBatch, topics_of, &cursor);
+        if (!changes.ok()) return finish(changes.error().message);
+        if (changes->empty()) continue;
+        asio::post(io_, [this, run, changes = std::move(changes).value()] {
+          if (run != reclassify_run_ || stopping_) return;
+          if (auto applied = store_->ApplyTopicChanges(changes); !applied.ok()) {
+            spdlog::error("reload: re-classifying recent items: {}", applied.error().message);
+            return;
+          }
+          reclassified_ += static_cast<int>(changes.size());
         });
+      }
+      finish("");
+    });
+  }
+
+  void FinishReclassify(std::uint64_t run, std::chrono::steady_clock::time_point started, const std::string& error) {
+    if (run != reclassify_run_ || stopping_) return;
+    if (reclassify_thread_.joinable()) reclassify_thread_.join();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    if (!done.ok()) {
-      spdlog::error("reload: re-classifying recent items failed: {}", done.error().message);
-      return;
+    if (!error.empty()) {
+      spdlog::error("reload: re-classifying recent items failed: {}; feeds keep their stored topics", error);
+    } else {
+      spdlog::info("reload: topics changed; re-classified the last {} days of items in {} ms: {} items changed topics",
+                   kReclassifyWindow.count() / 24, ms.count(), reclassified_);
     }
-    spdlog::info("reload: topics changed; re-classified the last {} days of items in {} ms: {} items changed topics",
-                 kReclassifyWindow.count() / 24, ms.count(), done.value());
+    reclassified_ = 0;
+    routes_->Reload(config_, routes_base_);
+  }
+
+  // Cancels a run under way (its batches not yet written are dropped) and
+  // waits for its thread, which stops within one batch.
+  void StopReclassify() {
+    reclassify_cancel_.store(true);
+    if (reclassify_thread_.joinable()) reclassify_thread_.join();
+    reclassified_ = 0;
   }
 
   void Stop(int signo) {
     spdlog::info("signal {}: stopping", signo);
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
+    StopReclassify();
     poller_.Stop();
     server_.Stop();
     watcher_.Stop();
@@ -412,6 +478,12 @@ class Service {
   std::string routes_base_;
   std::string status_note_;
   bool stopping_ = false;
+  // Re-classification after a topic change (StartReclassify). The run
+  // number tells a superseded run's batches from the current one's.
+  std::thread reclassify_thread_;
+  std::atomic<bool> reclassify_cancel_{false};
+  std::uint64_t reclassify_run_ = 0;
+  int reclassified_ = 0;
 };
 
 }  // namespace
@@ -435,11 +507,32 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
   if (!catalog.ok()) return catalog.error();
   auto live = std::make_shared<LiveConfig>();
   std::string problems;
+  auto add_problem = [&problems](const config::Where& where, const std::string& message) {
+    if (!problems.empty()) problems += '\n';
+    problems += where.str() + ": " + message;
+  };
+  for (const auto& term_list : catalog->concepts) {
+    bool good = true;
+    for (std::size_t i = 0; i < term_list.terms.size(); ++i) {
+      if (auto checked = classify::CheckConceptTerms({term_list.terms[i]}); !checked.ok()) {
+        const std::string& message = checked.error().message;
+        add_problem(i < term_list.term_wheres.size() ? term_list.term_wheres[i] : term_list.where,
+                    "concept '" + term_list.id + "': '" + term_list.terms[i] + "': " +
+                        message.substr(message.find("': ") + 3));
+        good = false;
+      }
+    }
+    if (term_list.terms.empty()) {
+      add_problem(term_list.where, "concept '" + term_list.id + "': no terms");
+      good = false;
+    }
+    if (good) live->concepts[term_list.id] = term_list.terms;
+  }
   for (const auto& topic : catalog->topics) {
     // A topic made only of whole sources or tags may have no rule.
     const bool rule_optional = topic.match.empty() && (!topic.sources.empty() || !topic.tags.empty());
     std::optional<classify::Rule> compiled;
-    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match);
+    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match, live->concepts);
     if (rule.ok()) {
       compiled = std::move(rule).value();
     } else if (!rule_optional) {
@@ -451,8 +544,7 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
         where.column += std::atoi(message.c_str() + 4);
         message = message.substr(message.find(':') + 2);
       }
-      if (!problems.empty()) problems += '\n';
-      problems += where.str() + ": topic '" + topic.id + "': " + message;
+      add_problem(where, "topic '" + topic.id + "': " + message);
       continue;
     }
     classify::TopicRule& added = live->rules.emplace_back(topic.id, std::move(compiled));

@@ -25,6 +25,7 @@ struct RunOptions {
 struct LiveConfig {
   config::Catalog catalog;
   std::vector<classify::TopicRule> rules;
+  classify::Concepts concepts;  // the [[concept]] term lists, by id
   // Where the ingester reports stored changes, for republishing.
   std::shared_ptr<FeedChanges> changes = std::make_shared<FeedChanges>();
 

@@ -51,11 +51,14 @@ std::vector<std::string> TagsOf(const LiveConfig* config, const std::string& sou
   return source ? source->tags : std::vector<std::string>{};
 }
 
+std::string LangOf(const LiveConfig* config, const std::string& source_id) {
+  const config::Source* source = config ? config->source(source_id) : nullptr;
+  return source ? source->lang : std::string();
+}
+
 }  // namespace
 
 Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
-  auto rule = classify::Rule::Compile(options.rule);
-  if (!rule.ok()) return Error{PointAt(options.rule, rule.error().message)};
   auto window = config::ParseInterval(options.since);
   if (!window.ok()) return Error{"--since: " + window.error().message};
   std::shared_ptr<const LiveConfig> config;
@@ -64,6 +67,9 @@ Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
     if (!loaded.ok()) return loaded.error();
     config = loaded.value();
   }
+  // With --config the rule may use the configured @concepts.
+  auto rule = classify::Rule::Compile(options.rule, config ? config->concepts : classify::Concepts{});
+  if (!rule.ok()) return Error{PointAt(options.rule, rule.error().message)};
   auto store = OpenStore(options.state_dir);
   if (!store.ok()) return store.error();
   store::Query query;
@@ -76,7 +82,7 @@ Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
   TopicsReport report;
   for (const auto& stored : items.value()) {
     const Item& item = stored.item;
-    const auto input = classify::Prepare(item, TagsOf(config.get(), item.source_id));
+    const auto input = classify::Prepare(item, TagsOf(config.get(), item.source_id), LangOf(config.get(), item.source_id));
     if (!rule.value().Matches(input)) continue;
     ++report.matched;
     report.text += Date(item.published) + "  " + item.source_id + "  " + item.title + "\n";
@@ -109,12 +115,14 @@ Result<TopicsReport> TopicsExplain(const std::string& item_id, const std::string
 
   const Item& item = found->item;
   const auto tags = TagsOf(&config, item.source_id);
-  const auto input = classify::Prepare(item, tags);
+  const auto input = classify::Prepare(item, tags, LangOf(&config, item.source_id));
   TopicsReport report;
   report.text += item.title + "\n";
   report.text += "  id " + item.id + " (row " + std::to_string(found->row_id) + "), source " + item.source_id +
                  (tags.empty() ? "" : " [" + Join(tags, ", ") + "]") + ", lang " +
-                 (item.language.empty() ? "-" : item.language) + ", published " + Date(item.published) + "\n";
+                 (item.language.empty() ? "-" : item.language) + ", stemmed as " +
+                 (input.stem_language.empty() ? "-" : input.stem_language) + ", published " + Date(item.published) +
+                 "\n";
   report.text += "  stored topics: " + (found->topics.empty() ? std::string("none") : Join(found->topics, ", ")) +
                  "\n";
   for (const auto& topic : config.rules) {

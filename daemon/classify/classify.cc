@@ -3,34 +3,62 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "daemon/classify/fold.h"
+#include "daemon/classify/stem.h"
+#include "daemon/classify/words.h"
+
 namespace redwire::classify {
 
 enum class Field { kAny, kTitle, kText, kCategory, kSource, kTag, kLang };
 
-// A leaf holds a needle searched for in folded text: " w1 w2 " for whole
-// words, or " w1 w2" (no trailing space) when the last word is a prefix.
-// Folded text has exactly one space between words, so a plain substring
-// search is a whole-word match. For source, tag and lang the needle is
-// compared with the start of the folded value instead (see KeywordMatches).
+namespace {
+
+// One word of a rule term. A bare word is compared by stem in the item's
+// language, so it keeps, per language, the stem of the word as written
+// wherever that differs from the folded word.
+struct TermWord {
+  enum class Form { kExact, kStem, kPrefix };
+  struct Stemmed {
+    int language;
+    std::string stem;
+    std::uint64_t hash;
+  };
+  Form form = Form::kExact;
+  std::string folded;
+  std::uint64_t hash = 0;
+  std::vector<Stemmed> stems;
+
+  std::string_view StemFor(int language, std::uint64_t* stem_hash) const {
+    for (const Stemmed& s : stems) {
+      if (s.language == language) {
+        *stem_hash = s.hash;
+        return s.stem;
+      }
+    }
+    *stem_hash = hash;
+    return folded;
+  }
+};
+
+}  // namespace
+
+// A leaf reads a text field (`words`, in order) or, for source, tag and
+// lang, compares a folded needle with the start of the value (see
+// KeywordMatches). An OR may stand for a concept.
 struct Rule::Node {
-  enum class Kind { kNeedle, kNear, kAnd, kOr, kNot };
-  Kind kind = Kind::kNeedle;
+  enum class Kind { kLeaf, kNear, kAnd, kOr, kNot };
+  Kind kind = Kind::kLeaf;
   Field field = Field::kAny;
-  std::string needle;
-  std::string shown;  // as written, with its scope: "title:cuba*"
-  // The hashed first three bytes of the needle's first word, when it has
-  // them (see MatchInput::Starts).
-  bool keyed = false;
-  std::uint32_t key = 0;
+  std::string needle;            // keyword fields: " kke en " or " kke" (a prefix)
+  std::vector<TermWord> words;   // text fields
+  std::string shown;  // as written, with its scope: "title:cuba*", "@ban:outlaw"
   int distance = 0;   // kNear: most words allowed between the two terms
   std::vector<std::unique_ptr<const Node>> children;
 };
@@ -44,149 +72,43 @@ using Kind = Rule::Node::Kind;
 // hostile or mistyped rule fails with a message instead of a stack overflow.
 constexpr int kMaxNesting = 100;
 
-constexpr auto kFoldOptions = static_cast<utf8proc_option_t>(
-    UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-    UTF8PROC_IGNORE);
-
-constexpr utf8proc_int32_t kDotlessI = 0x0131;
-
-// Case folding leaves Turkish dotless ı alone while İ and I fold to i, so
-// "KIZILDERE" and "kızıldere" would differ; treating ı like a marked i keeps
-// matching accent-insensitive for Turkish too.
-utf8proc_int32_t MapDotlessI(utf8proc_int32_t codepoint, void*) {
-  return codepoint == kDotlessI ? utf8proc_int32_t{'i'} : codepoint;
-}
-
 const utf8proc_uint8_t* Bytes(std::string_view text) {
   return reinterpret_cast<const utf8proc_uint8_t*>(text.data());
 }
 
-// Each byte that does not start a valid sequence becomes a space, so one bad
-// byte costs at most a word boundary, never the whole text.
-std::string ReplaceInvalidUtf8(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    utf8proc_int32_t codepoint = 0;
-    const utf8proc_ssize_t len = utf8proc_iterate(
-        Bytes(text.substr(pos)), static_cast<utf8proc_ssize_t>(text.size() - pos), &codepoint);
-    if (len <= 0) {
-      clean.push_back(' ');
-      ++pos;
-    } else {
-      clean.append(text.substr(pos, static_cast<std::size_t>(len)));
-      pos += static_cast<std::size_t>(len);
+// The words of a term body already checked by BuildNeedle: each folded,
+// and for a bare word its stem in every language with a stemmer.
+std::vector<TermWord> BuildWords(std::string_view body, bool exact) {
+  while (!body.empty() && (body.back() == ' ' || body.back() == '\t')) body.remove_suffix(1);
+  const bool prefix = !body.empty() && body.back() == '*';
+  if (prefix) body.remove_suffix(1);
+  const std::string marked = FoldKeepMarks(body);
+  std::vector<TermWord> words;
+  std::size_t start = 0;
+  while (start < marked.size()) {
+    std::size_t end = marked.find(' ', start);
+    if (end == std::string::npos) end = marked.size();
+    const std::string_view word = std::string_view(marked).substr(start, end - start);
+    start = end + 1;
+    TermWord w;
+    AppendStripped(w.folded, word);
+    if (w.folded.empty()) continue;
+    w.hash = HashWord(w.folded);
+    w.form = exact ? TermWord::Form::kExact : TermWord::Form::kStem;
+    if (!exact) {
+      for (int language = 1; language <= kLanguages; ++language) {
+        const std::string_view stem = StemWord(language, word);
+        if (stem != w.folded) w.stems.push_back({language, std::string(stem), HashWord(stem)});
+      }
     }
+    words.push_back(std::move(w));
   }
-  return clean;
+  if (prefix && !words.empty()) {
+    words.back().form = TermWord::Form::kPrefix;
+    words.back().stems.clear();
+  }
+  return words;
 }
-
-struct FreeDeleter {
-  void operator()(utf8proc_uint8_t* p) const { std::free(p); }
-};
-
-// Normalised, case-folded, mark-stripped UTF-8, or nullopt when utf8proc
-// rejects the input.
-std::optional<std::string> MapUtf8(std::string_view text) {
-  utf8proc_uint8_t* raw = nullptr;
-  const utf8proc_ssize_t len =
-      utf8proc_map_custom(Bytes(text), static_cast<utf8proc_ssize_t>(text.size()), &raw,
-                          kFoldOptions, MapDotlessI, nullptr);
-  std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owned(raw);
-  if (len < 0) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(len));
-}
-
-bool IsWordChar(utf8proc_int32_t codepoint) {
-  switch (utf8proc_category(codepoint)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Folding one code point at a time gives what folding the whole text gives:
-// case folding is context-free and every mark is stripped, so nothing is left
-// to compose, except conjoining Hangul jamo, which compose with each other;
-// a text holding those takes the whole-text path.
-bool IsConjoiningJamo(utf8proc_int32_t cp) {
-  return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xD7B0 && cp <= 0xD7FF);
-}
-
-// ASCII letters and digits fold to lower case; everything else in ASCII is
-// a word boundary.
-constexpr std::array<char, 128> kAsciiFold = [] {
-  std::array<char, 128> table{};
-  for (int c = 0; c < 128; ++c) {
-    if (c >= 'A' && c <= 'Z') table[c] = static_cast<char>(c - 'A' + 'a');
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) table[c] = static_cast<char>(c);
-    else table[c] = ' ';
-  }
-  return table;
-}();
-
-// What one code point adds to folded text: its folded bytes, with each
-// non-word character as a space. utf8proc costs about 100 ns a call, so the
-// answers for the Basic Multilingual Plane are kept, per thread.
-class FoldCache {
- public:
-  FoldCache() : slots_(0x10000, kUnset) {}
-
-  std::string_view Get(utf8proc_int32_t codepoint) {
-    if (codepoint < 0 || static_cast<std::size_t>(codepoint) >= slots_.size()) {
-      scratch_ = Compute(codepoint);
-      return scratch_;
-    }
-    std::uint32_t& slot = slots_[static_cast<std::size_t>(codepoint)];
-    if (slot == kUnset) {
-      const std::string piece = Compute(codepoint);
-      slot = static_cast<std::uint32_t>(pool_.size()) << 8 | static_cast<std::uint32_t>(piece.size());
-      pool_ += piece;
-    }
-    return std::string_view(pool_).substr(slot >> 8, slot & 0xff);
-  }
-
- private:
-  // One code point expands to at most 18 under NFKC (U+FDFA), 54 bytes, so
-  // the length fits the low 8 bits and the BMP's pool the high 24.
-  static constexpr std::uint32_t kUnset = 0xffffffff;
-
-  static std::string Compute(utf8proc_int32_t codepoint) {
-    utf8proc_uint8_t encoded[4];
-    const auto n = utf8proc_encode_char(codepoint, encoded);
-    const std::string_view one(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
-    const std::optional<std::string> mapped = MapUtf8(one);
-    if (!mapped) return " ";
-    std::string piece;
-    std::size_t pos = 0;
-    while (pos < mapped->size()) {
-      utf8proc_int32_t cp = 0;
-      const utf8proc_ssize_t len = utf8proc_iterate(
-          Bytes(std::string_view(*mapped).substr(pos)), static_cast<utf8proc_ssize_t>(mapped->size() - pos), &cp);
-      const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
-      if (len > 0 && IsWordChar(cp)) piece.append(*mapped, pos, step);
-      else if (piece.empty() || piece.back() != ' ') piece.push_back(' ');
-      pos += step;
-    }
-    return piece;
-  }
-
-  std::vector<std::uint32_t> slots_;
-  std::string pool_;
-  std::string scratch_;
-};
 
 bool IsSpace(utf8proc_int32_t codepoint) {
   if (codepoint == '\t' || codepoint == '\n' || codepoint == '\v' || codepoint == '\f' ||
@@ -217,13 +139,15 @@ constexpr std::size_t kMaxRuleBytes = 256 * 1024;
 constexpr int kDefaultNear = 10;
 constexpr int kMaxNear = 100;
 
-enum class Tok { kTerm, kAnd, kOr, kNot, kNear, kScope, kLParen, kRParen, kEnd };
+enum class Tok { kTerm, kConcept, kAnd, kOr, kNot, kNear, kScope, kLParen, kRParen, kEnd };
 
 struct Token {
   Tok kind = Tok::kEnd;
   std::size_t offset = 0;  // bytes into the rule text
   std::string_view text;   // as written, for messages
   std::string needle;      // kTerm only
+  std::string_view body;   // kTerm: the word, or what the quotes hold
+  bool quoted = false;     // kTerm: exact forms only
   Field field = Field::kAny;  // kScope only
   int distance = 0;          // kNear only
 };
@@ -340,7 +264,9 @@ Result<std::vector<Token>> Lex(std::string_view text) {
       }
       token.kind = Tok::kTerm;
       token.text = text.substr(pos, close + 1 - pos);
-      auto needle = BuildNeedle(text, text.substr(pos + 1, close - pos - 1), token.text);
+      token.body = text.substr(pos + 1, close - pos - 1);
+      token.quoted = c == '"';
+      auto needle = BuildNeedle(text, token.body, token.text);
       if (!needle) return needle.error();
       token.needle = std::move(needle.value());
       pos = close + 1;
@@ -390,8 +316,15 @@ Result<std::vector<Token>> Lex(std::string_view text) {
         if (!near->ok()) return near->error();
         token.kind = Tok::kNear;
         token.distance = near->value();
+      } else if (word.front() == '@') {
+        if (word.size() == 1 || word.substr(1).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                                    std::string_view::npos) {
+          return ErrorAt(text, pos, "a concept is @ and its id ([a-z0-9-]): " + std::string(word));
+        }
+        token.kind = Tok::kConcept;
       } else {
         token.kind = Tok::kTerm;
+        token.body = word;
         auto needle = BuildNeedle(text, word, word);
         if (!needle) return needle.error();
         token.needle = std::move(needle.value());
@@ -409,7 +342,7 @@ Result<std::vector<Token>> Lex(std::string_view text) {
 }
 
 bool StartsUnary(Tok kind) {
-  return kind == Tok::kTerm || kind == Tok::kNot || kind == Tok::kLParen || kind == Tok::kScope;
+  return kind == Tok::kTerm || kind == Tok::kConcept || kind == Tok::kNot || kind == Tok::kLParen || kind == Tok::kScope;
 }
 
 NodePtr MakeBranch(Kind kind, std::vector<NodePtr> children) {
@@ -420,29 +353,30 @@ NodePtr MakeBranch(Kind kind, std::vector<NodePtr> children) {
   return node;
 }
 
-// A 12-bit hash of the three bytes at `p`.
-std::uint32_t StartKey(const char* p) {
-  const std::uint32_t v = static_cast<unsigned char>(p[0]) | (static_cast<unsigned char>(p[1]) << 8) |
-                          (static_cast<unsigned char>(p[2]) << 16);
-  return (v * 2654435761u) >> 20;
-}
-
-void IndexStarts(std::string_view text, MatchInput::Starts& bits) {
-  for (std::size_t i = 0; i + 3 < text.size(); ++i) {
-    if (text[i] != ' ') continue;
-    const std::uint32_t key = StartKey(text.data() + i + 1);
-    bits[key >> 6] |= std::uint64_t{1} << (key & 63);
+// A concept's term as written in its list: "exact form", 'stemmed phrase',
+// or bare words (each stemmed, in order), maybe ending in *.
+Result<Token> ConceptTerm(std::string_view term) {
+  while (!term.empty() && (term.front() == ' ' || term.front() == '\t')) term.remove_prefix(1);
+  while (!term.empty() && (term.back() == ' ' || term.back() == '\t')) term.remove_suffix(1);
+  if (term.empty()) return Error{"empty term"};
+  if (term.front() == '@') return Error{"a concept cannot hold another concept"};
+  Token token;
+  token.kind = Tok::kTerm;
+  token.text = term;
+  token.body = term;
+  if (term.size() >= 2 && (term.front() == '"' || term.front() == '\'') && term.back() == term.front()) {
+    token.body = term.substr(1, term.size() - 2);
+    token.quoted = term.front() == '"';
+  } else if (term.find_first_of("\"()") != std::string_view::npos) {
+    return Error{"quotes must wrap the whole term, and ( ) have no place in one"};
   }
-}
-
-// False only when `node` cannot occur in a field with these starts.
-bool MayOccur(const Rule::Node& node, const MatchInput::Starts& bits, bool indexed) {
-  return !indexed || !node.keyed || (bits[node.key >> 6] >> (node.key & 63)) & 1;
-}
-
-void KeyLeaf(Rule::Node& node) {
-  node.keyed = node.needle.size() >= 4 && !IsKeywordField(node.field);
-  if (node.keyed) node.key = StartKey(node.needle.data() + 1);
+  auto needle = BuildNeedle(term, token.body, term);
+  if (!needle) {
+    const std::string& message = needle.error().message;
+    return Error{message.substr(message.find(": ") + 2)};
+  }
+  token.needle = std::move(needle.value());
+  return token;
 }
 
 // Precedence NEAR > NOT > AND > OR. Only parentheses recurse (NOT chains are
@@ -450,8 +384,8 @@ void KeyLeaf(Rule::Node& node) {
 // leaf parsed while it is in force.
 class Parser {
  public:
-  Parser(std::string_view text, std::vector<Token> tokens)
-      : text_(text), tokens_(std::move(tokens)) {}
+  Parser(std::string_view text, std::vector<Token> tokens, const Concepts& concepts)
+      : text_(text), tokens_(std::move(tokens)), concepts_(concepts) {}
 
   Result<NodePtr> Parse() {
     NodePtr root = ParseOr(0);
@@ -528,37 +462,102 @@ class Parser {
       Advance();
       NodePtr right = ParseScoped(depth);
       if (!right) return nullptr;
+      Field field = Field::kAny;
       for (const NodePtr* side : {&left, &right}) {
-        if ((*side)->kind != Kind::kNeedle || IsKeywordField((*side)->field)) {
-          return Fail(offset, shown + " joins two text terms (words, phrases or prefixes)");
+        if (!IsTextSide(**side)) {
+          return Fail(offset, shown + " joins text terms (words, phrases, prefixes, concepts or an OR of them)");
         }
-      }
-      Field field = left->field;
-      if (field == Field::kAny) field = right->field;
-      if (right->field != Field::kAny && right->field != field) {
-        return Fail(offset, shown + " terms must read the same field");
+        if (!SameField(**side, field)) return Fail(offset, shown + " terms must read the same field");
       }
       auto node = std::make_unique<Rule::Node>();
       node->kind = Kind::kNear;
       node->field = field;
       node->distance = distance;
-      node->shown = left->shown + " " + shown + " " + right->shown;
-      node->children.push_back(Copy(*left));
-      node->children.push_back(Copy(*right));
+      node->shown = Shown(*left) + " " + shown + " " + Shown(*right);
+      node->children.push_back(Clone(*left));
+      node->children.push_back(Clone(*right));
       pairs.push_back(std::move(node));
       left = std::move(right);
     }
     return MakeBranch(Kind::kAnd, std::move(pairs));
   }
 
-  static NodePtr Copy(const Rule::Node& leaf) {
+  // Text leaves, or ORs of them (a concept, a parenthesised list).
+  static bool IsTextSide(const Rule::Node& node) {
+    if (node.kind == Kind::kLeaf) return !IsKeywordField(node.field);
+    if (node.kind != Kind::kOr) return false;
+    for (const auto& child : node.children) {
+      if (!IsTextSide(*child)) return false;
+    }
+    return true;
+  }
+
+  // Folds the fields of a side's leaves into `field`; false when two differ.
+  static bool SameField(const Rule::Node& node, Field& field) {
+    if (node.kind == Kind::kLeaf) {
+      if (node.field == Field::kAny) return true;
+      if (field != Field::kAny && field != node.field) return false;
+      field = node.field;
+      return true;
+    }
+    for (const auto& child : node.children) {
+      if (!SameField(*child, field)) return false;
+    }
+    return true;
+  }
+
+  // A NEAR side as written: its own text, or its alternatives.
+  static std::string Shown(const Rule::Node& side) {
+    if (!side.shown.empty()) return side.shown;
+    std::string out;
+    for (const auto& child : side.children) out += (out.empty() ? "(" : " OR ") + Shown(*child);
+    return out + ")";
+  }
+
+  static NodePtr Clone(const Rule::Node& from) {
     auto node = std::make_unique<Rule::Node>();
-    node->kind = leaf.kind;
-    node->field = leaf.field;
-    node->needle = leaf.needle;
-    node->shown = leaf.shown;
-    node->keyed = leaf.keyed;
-    node->key = leaf.key;
+    node->kind = from.kind;
+    node->field = from.field;
+    node->needle = from.needle;
+    node->words = from.words;
+    node->shown = from.shown;
+    node->distance = from.distance;
+    for (const auto& child : from.children) node->children.push_back(Clone(*child));
+    return node;
+  }
+
+  NodePtr Leaf(const Token& token, std::string shown) {
+    auto node = std::make_unique<Rule::Node>();
+    node->kind = Kind::kLeaf;
+    node->field = field_;
+    node->shown = field_ == Field::kAny ? std::move(shown) : NameOf(field_) + (":" + shown);
+    if (IsKeywordField(field_)) node->needle = token.needle;
+    else node->words = BuildWords(token.body, token.quoted);
+    return node;
+  }
+
+  // A concept: the OR of its terms, each read in the scope in force.
+  NodePtr ConceptNode(const Token& token) {
+    const std::string_view id = token.text.substr(1);
+    const auto found = concepts_.find(id);
+    if (found == concepts_.end()) return Fail(token.offset, "unknown concept '" + std::string(token.text) + "'");
+    if (IsKeywordField(field_)) {
+      return Fail(token.offset, std::string(NameOf(field_)) + ": cannot read a concept (its terms are text)");
+    }
+    std::vector<NodePtr> terms;
+    for (const std::string& term : found->second) {
+      auto parsed = ConceptTerm(term);
+      if (!parsed) {
+        return Fail(token.offset, "concept '" + std::string(token.text) + "', term '" + term + "': " +
+                                      parsed.error().message);
+      }
+      terms.push_back(Leaf(parsed.value(), std::string(token.text) + ":" + term));
+    }
+    if (terms.empty()) return Fail(token.offset, "concept '" + std::string(token.text) + "' has no terms");
+    auto node = std::make_unique<Rule::Node>();
+    node->kind = Kind::kOr;
+    node->shown = NameOf(field_) + std::string(field_ == Field::kAny ? "" : ":") + std::string(token.text);
+    node->children = std::move(terms);
     return node;
   }
 
@@ -569,7 +568,7 @@ class Parser {
     Advance();
     const Token& scope = tokens_[pos_ - 1];
     const std::size_t scope_end = scope.offset + scope.text.size();
-    if ((Peek().kind != Tok::kTerm && Peek().kind != Tok::kLParen) ||
+    if ((Peek().kind != Tok::kTerm && Peek().kind != Tok::kConcept && Peek().kind != Tok::kLParen) ||
         Peek().offset != scope_end) {
       field_ = saved;
       return Fail(scope_end, "expected a term or ( right after " + std::string(scope.text));
@@ -583,14 +582,11 @@ class Parser {
     const Token& token = Peek();
     if (token.kind == Tok::kTerm) {
       Advance();
-      auto node = std::make_unique<Rule::Node>();
-      node->kind = Kind::kNeedle;
-      node->field = field_;
-      node->needle = token.needle;
-      node->shown = field_ == Field::kAny ? std::string(token.text)
-                                           : NameOf(field_) + (":" + std::string(token.text));
-      KeyLeaf(*node);
-      return node;
+      return Leaf(token, std::string(token.text));
+    }
+    if (token.kind == Tok::kConcept) {
+      Advance();
+      return ConceptNode(token);
     }
     if (token.kind == Tok::kLParen) {
       if (depth >= kMaxNesting) {
@@ -619,62 +615,101 @@ class Parser {
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
   Field field_ = Field::kAny;
+  const Concepts& concepts_;
   std::optional<Error> error_;
 };
 
-// Every needle starts with a space, so string_view::find (memchr on the
-// first byte, then memcmp) would stop at every word; glibc's memmem looks
-// at byte pairs and skips ahead.
-std::size_t Find(std::string_view text, std::string_view needle, std::size_t from = 0) {
-  if (from > text.size()) return std::string_view::npos;
-  const void* at = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
-  return at == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(at) - text.data());
-}
-
-bool TextContains(std::string_view text, std::string_view needle) {
-  return Find(text, needle) != std::string_view::npos;
-}
-
-// Words before `offset`: folded text has one space before each word, and
-// an extra one where two folded fields meet.
-std::size_t CountSpaces(std::string_view text, std::size_t from, std::size_t to) {
-  std::size_t n = 0;
-  for (std::size_t i = from; i < to; ++i) n += text[i] == ' ';
-  return n;
-}
-
-std::size_t WordsIn(std::string_view needle) {
-  const std::size_t spaces = CountSpaces(needle, 0, needle.size());
-  return needle.back() == ' ' ? spaces - 1 : spaces;
-}
-
-// Word index of every occurrence of `needle`, ascending.
-std::vector<std::size_t> WordPositions(std::string_view text, std::string_view needle) {
-  std::vector<std::size_t> out;
-  std::size_t words = 0;
-  std::size_t counted_to = 0;
-  for (std::size_t at = Find(text, needle); at != std::string_view::npos; at = Find(text, needle, at + 1)) {
-    words += CountSpaces(text, counted_to, at);
-    counted_to = at;
-    out.push_back(words);
+bool WordAt(const TermWord& w, const FieldWords& field, std::size_t at, int language) {
+  switch (w.form) {
+    case TermWord::Form::kExact: return field.Folded(at) == w.folded;
+    case TermWord::Form::kPrefix: {
+      const std::string_view word = field.Folded(at);
+      return word.size() >= w.folded.size() && word.substr(0, w.folded.size()) == w.folded;
+    }
+    case TermWord::Form::kStem: {
+      std::uint64_t hash = 0;
+      return field.Stem(at) == w.StemFor(language, &hash);
+    }
   }
-  return out;
+  return false;
 }
 
-bool NearIn(std::string_view text, const Rule::Node& a, const Rule::Node& b, int distance) {
-  const auto pa = WordPositions(text, a.needle);
+// Calls f(position) for each place the leaf's words occur in order, until
+// f returns true.
+template <typename F>
+void ForEachOccurrence(const Rule::Node& leaf, const FieldWords& field, int language, bool indexed, F&& f) {
+  if (leaf.words.empty()) return;
+  const TermWord& first = leaf.words.front();
+  auto rest = [&](std::size_t at) {
+    if (at + leaf.words.size() > field.size()) return false;
+    for (std::size_t k = 1; k < leaf.words.size(); ++k) {
+      if (!WordAt(leaf.words[k], field, at + k, language)) return false;
+    }
+    return f(at);
+  };
+  switch (first.form) {
+    case TermWord::Form::kExact:
+      field.ForEachFolded(first.folded, first.hash, indexed, rest);
+      return;
+    case TermWord::Form::kStem: {
+      std::uint64_t hash = 0;
+      const std::string_view stem = first.StemFor(language, &hash);
+      field.ForEachStem(stem, hash, indexed, rest);
+      return;
+    }
+    case TermWord::Form::kPrefix:
+      for (std::size_t at = 0; at < field.size(); ++at) {
+        if (WordAt(first, field, at, language) && rest(at)) return;
+      }
+      return;
+  }
+}
+
+bool OccursIn(const Rule::Node& leaf, const FieldWords& field, int language, bool indexed) {
+  bool found = false;
+  ForEachOccurrence(leaf, field, language, indexed, [&found](std::size_t) { return found = true; });
+  return found;
+}
+
+struct Occurrence {
+  std::size_t at;
+  std::size_t length;
+};
+
+// Where a NEAR side (a leaf, or an OR of leaves) occurs, by position.
+void Occurrences(const Rule::Node& side, const FieldWords& field, int language, bool indexed,
+                 std::vector<Occurrence>& out) {
+  if (side.kind == Kind::kLeaf) {
+    const std::size_t length = side.words.size();
+    ForEachOccurrence(side, field, language, indexed, [&](std::size_t at) {
+      out.push_back({at, length});
+      return false;
+    });
+    return;
+  }
+  for (const auto& child : side.children) Occurrences(*child, field, language, indexed, out);
+}
+
+bool NearIn(const FieldWords& field, const Rule::Node& a, const Rule::Node& b, int distance, int language,
+            bool indexed) {
+  std::vector<Occurrence> pa, pb;
+  Occurrences(a, field, language, indexed, pa);
   if (pa.empty()) return false;
-  const auto pb = WordPositions(text, b.needle);
+  Occurrences(b, field, language, indexed, pb);
   if (pb.empty()) return false;
-  const std::size_t la = WordsIn(a.needle);
-  const std::size_t lb = WordsIn(b.needle);
+  auto by_position = [](const Occurrence& x, const Occurrence& y) { return x.at < y.at; };
+  std::sort(pb.begin(), pb.end(), by_position);
+  std::size_t longest_b = 0;
+  for (const Occurrence& o : pb) longest_b = std::max(longest_b, o.length);
   const auto limit = static_cast<std::size_t>(distance);
-  // Two sorted lists: for each a, only the nearest b on each side matters.
-  std::size_t j = 0;
-  for (std::size_t ia : pa) {
-    while (j < pb.size() && pb[j] + lb <= ia) ++j;
-    if (j > 0 && ia - (pb[j - 1] + lb) <= limit) return true;
-    if (j < pb.size() && pb[j] >= ia + la && pb[j] - (ia + la) <= limit) return true;
+  for (const Occurrence& x : pa) {
+    // Only b's starting within reach of x can be near it.
+    const std::size_t from = x.at > longest_b + limit ? x.at - longest_b - limit : 0;
+    auto it = std::lower_bound(pb.begin(), pb.end(), Occurrence{from, 0}, by_position);
+    for (; it != pb.end() && it->at <= x.at + x.length + limit; ++it) {
+      if (it->at >= x.at + x.length && it->at - (x.at + x.length) <= limit) return true;
+      if (x.at >= it->at + it->length && x.at - (it->at + it->length) <= limit) return true;
+    }
   }
   return false;
 }
@@ -688,14 +723,6 @@ bool KeywordMatches(std::string_view value, std::string_view needle) {
 bool LeafMatches(const Rule::Node& node, const MatchInput& in) {
   const std::string_view needle = node.needle;
   switch (node.field) {
-    case Field::kAny:
-      return (MayOccur(node, in.title_starts, in.indexed) && TextContains(in.title, needle)) ||
-             (MayOccur(node, in.text_starts, in.indexed) && TextContains(in.text, needle)) ||
-             (MayOccur(node, in.category_starts, in.indexed) && TextContains(in.categories, needle));
-    case Field::kTitle: return MayOccur(node, in.title_starts, in.indexed) && TextContains(in.title, needle);
-    case Field::kText: return MayOccur(node, in.text_starts, in.indexed) && TextContains(in.text, needle);
-    case Field::kCategory:
-      return MayOccur(node, in.category_starts, in.indexed) && TextContains(in.categories, needle);
     case Field::kSource:
       return needle.back() == ' ' ? in.source == needle : KeywordMatches(in.source, needle);
     case Field::kTag:
@@ -704,26 +731,37 @@ bool LeafMatches(const Rule::Node& node, const MatchInput& in) {
       }
       return false;
     case Field::kLang: return KeywordMatches(in.lang, needle);
+    default: break;
   }
-  return false;
+  if (!in.words) return false;
+  const Words& w = *in.words;
+  switch (node.field) {
+    case Field::kTitle: return OccursIn(node, w.title, w.language, in.indexed);
+    case Field::kText: return OccursIn(node, w.text, w.language, in.indexed);
+    case Field::kCategory: return OccursIn(node, w.categories, w.language, in.indexed);
+    default:
+      return OccursIn(node, w.title, w.language, in.indexed) || OccursIn(node, w.text, w.language, in.indexed) ||
+             OccursIn(node, w.categories, w.language, in.indexed);
+  }
 }
 
 bool NearMatches(const Rule::Node& node, const MatchInput& in) {
+  if (!in.words) return false;
+  const Words& w = *in.words;
   const Rule::Node& a = *node.children[0];
   const Rule::Node& b = *node.children[1];
+  auto near = [&](const FieldWords& field) { return NearIn(field, a, b, node.distance, w.language, in.indexed); };
   switch (node.field) {
-    case Field::kTitle: return NearIn(in.title, a, b, node.distance);
-    case Field::kText: return NearIn(in.text, a, b, node.distance);
-    case Field::kCategory: return NearIn(in.categories, a, b, node.distance);
-    default:
-      return NearIn(in.title, a, b, node.distance) || NearIn(in.text, a, b, node.distance) ||
-             NearIn(in.categories, a, b, node.distance);
+    case Field::kTitle: return near(w.title);
+    case Field::kText: return near(w.text);
+    case Field::kCategory: return near(w.categories);
+    default: return near(w.title) || near(w.text) || near(w.categories);
   }
 }
 
 bool Evaluate(const Rule::Node& node, const MatchInput& in) {
   switch (node.kind) {
-    case Kind::kNeedle:
+    case Kind::kLeaf:
       return LeafMatches(node, in);
     case Kind::kNear:
       return NearMatches(node, in);
@@ -750,7 +788,7 @@ void CollectMatched(const Rule::Node& root, const MatchInput& in, std::vector<st
     const Rule::Node* node = stack.back();
     stack.pop_back();
     if (node->kind == Kind::kNot) continue;
-    if (node->kind == Kind::kNeedle || node->kind == Kind::kNear) {
+    if (node->kind == Kind::kLeaf || node->kind == Kind::kNear) {
       if (Evaluate(*node, in) && std::find(out.begin(), out.end(), node->shown) == out.end()) {
         out.push_back(node->shown);
       }
@@ -760,12 +798,6 @@ void CollectMatched(const Rule::Node& root, const MatchInput& in, std::vector<st
       stack.push_back(it->get());
     }
   }
-}
-
-std::string FoldAll(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& part : parts) out += FoldText(part);
-  return out;
 }
 
 bool Contains(const std::vector<std::string>& list, const std::string& value) {
@@ -781,93 +813,60 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
 
 }  // namespace
 
-std::string FoldTextWhole(std::string_view text) {
-  std::optional<std::string> mapped = MapUtf8(text);
-  if (!mapped) mapped = MapUtf8(ReplaceInvalidUtf8(text));
-  // Only allocation failure or a multi-gigabyte input gets here; matching
-  // nothing is the safe answer.
-  if (!mapped) return " ";
-
-  std::string folded = " ";
-  folded.reserve(mapped->size() + 2);
-  const std::string_view view = *mapped;
-  std::size_t pos = 0;
-  while (pos < view.size()) {
-    utf8proc_int32_t codepoint = 0;
-    const utf8proc_ssize_t len = utf8proc_iterate(
-        Bytes(view.substr(pos)), static_cast<utf8proc_ssize_t>(view.size() - pos), &codepoint);
-    const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
-    if (len > 0 && IsWordChar(codepoint)) {
-      folded.append(view.substr(pos, step));
-    } else if (folded.back() != ' ') {
-      folded.push_back(' ');
-    }
-    pos += step;
-  }
-  if (folded.back() != ' ') folded.push_back(' ');
-  return folded;
-}
-
-std::string FoldText(std::string_view text) {
-  thread_local FoldCache cache;
-  std::string folded = " ";
-  folded.reserve(text.size() + 2);
-  auto append = [&folded](std::string_view piece) {
-    for (char c : piece) {
-      if (c != ' ') folded.push_back(c);
-      else if (folded.back() != ' ') folded.push_back(' ');
-    }
-  };
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    if (byte < 0x80) {
-      const char c = kAsciiFold[byte];
-      if (c != ' ') folded.push_back(c);
-      else if (folded.back() != ' ') folded.push_back(' ');
-      ++pos;
-      continue;
-    }
-    utf8proc_int32_t codepoint = 0;
-    const utf8proc_ssize_t len = utf8proc_iterate(
-        Bytes(text.substr(pos)), static_cast<utf8proc_ssize_t>(text.size() - pos), &codepoint);
-    if (len <= 0) {
-      append(" ");
-      ++pos;
-      continue;
-    }
-    if (IsConjoiningJamo(codepoint)) return FoldTextWhole(text);
-    append(cache.Get(codepoint));
-    pos += static_cast<std::size_t>(len);
-  }
-  if (folded.back() != ' ') folded.push_back(' ');
-  return folded;
-}
-
-MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags) {
+MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags, std::string_view source_lang) {
   MatchInput in;
-  in.title = FoldText(item.title);
-  in.text = FoldText(item.summary_text) + FoldText(item.content_text);
-  in.categories = FoldAll(item.categories);
+  auto words = std::make_shared<Words>();
+  const std::string title = FoldKeepMarks(item.title);
+  const std::string summary = FoldKeepMarks(item.summary_text);
+  const std::string content = FoldKeepMarks(item.content_text);
+  int language = LanguageNumber(item.language);
+  if (language == 0) language = LanguageNumber(source_lang);
+  if (language == 0) language = GuessLanguage(title + summary.substr(0, 2000));
+  words->language = language;
+  words->title.AddPart(title, language);
+  if (summary.size() > 1) words->text.AddPart(summary, language);
+  if (content.size() > 1) words->text.AddPart(content, language);
+  for (const std::string& category : item.categories) words->categories.AddPart(FoldKeepMarks(category), language);
+  words->title.Index();
+  words->text.Index();
+  words->categories.Index();
+  in.title = words->title.Joined();
+  in.text = words->text.Joined();
+  in.categories = words->categories.Joined();
+  in.words = std::move(words);
   in.source = FoldText(item.source_id);
   for (const std::string& tag : source_tags) in.tags.push_back(FoldText(tag));
   in.lang = FoldText(item.language);
   in.source_id = item.source_id;
   in.source_tags = source_tags;
-  IndexStarts(in.title, in.title_starts);
-  IndexStarts(in.text, in.text_starts);
-  IndexStarts(in.categories, in.category_starts);
-  in.indexed = true;
+  in.stem_language = std::string(LanguageCode(language));
   return in;
 }
 
-Result<Rule> Rule::Compile(std::string_view text) {
+Status CheckConceptTerms(const std::vector<std::string>& terms) {
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    auto token = ConceptTerm(terms[i]);
+    if (!token) {
+      return Error{"term " + std::to_string(i + 1) + " '" + terms[i] + "': " + token.error().message};
+    }
+  }
+  if (terms.empty()) return Error{"no terms"};
+  return Ok{};
+}
+
+std::string StemOf(std::string_view word, std::string_view language) {
+  const std::string marked = FoldKeepMarks(word);
+  const std::string_view first = std::string_view(marked).substr(1, marked.find(' ', 1) - 1);
+  return std::string(StemWord(LanguageNumber(language), first));
+}
+
+Result<Rule> Rule::Compile(std::string_view text, const Concepts& concepts) {
   if (text.size() > kMaxRuleBytes) {
     return Error{"col 1: rule longer than " + std::to_string(kMaxRuleBytes / 1024) + " KiB"};
   }
   auto tokens = Lex(text);
   if (!tokens) return tokens.error();
-  Parser parser(text, std::move(tokens.value()));
+  Parser parser(text, std::move(tokens.value()), concepts);
   auto root = parser.Parse();
   if (!root) return root.error();
   return Rule(std::shared_ptr<const Node>(std::move(root.value())));
@@ -879,9 +878,15 @@ bool Rule::Matches(const Item& item) const { return Matches(Prepare(item)); }
 
 bool Rule::MatchesFolded(std::string_view folded) const {
   MatchInput in;
+  auto words = std::make_shared<Words>();
+  words->title.AddFolded(folded);
+  words->title.Index();
+  words->text = words->title;
+  words->categories = words->title;
   in.title = std::string(folded);
   in.text = in.title;
   in.categories = in.title;
+  in.words = std::move(words);
   return Matches(in);
 }
 

@@ -1,12 +1,15 @@
-// classify: topic rules. A rule is words, "phrases", prefix*, AND / OR / NOT,
-// parentheses, field scopes (title: text: category: source: tag: lang:) and
-// NEAR/n; adjacent terms mean AND. Matching is case-insensitive and
-// accent-insensitive (utf8proc NFKC, case folding and mark stripping). A
-// topic may also take or refuse whole sources and source tags.
+// classify: topic rules. A rule is words, "phrases", prefix*, @concepts,
+// AND / OR / NOT, parentheses, field scopes (title: text: category: source:
+// tag: lang:) and NEAR/n; adjacent terms mean AND. Matching is case- and
+// accent-insensitive (utf8proc NFKC, case folding and mark stripping); a
+// bare word also takes its inflected forms (Snowball stem in the item's
+// language), a quoted one only itself. A topic may also take or refuse
+// whole sources and source tags.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,8 +21,10 @@
 
 namespace redwire::classify {
 
-// An item as rules see it, folded once (see FoldText) and shared by every
-// topic. Each text field is folded on its own, so a phrase never spans the
+struct Words;  // the text fields cut into words and stems (words.h)
+
+// An item as rules see it, folded and stemmed once and shared by every
+// topic. Each text field is read on its own, so a phrase never spans the
 // title and the summary, or two categories.
 struct MatchInput {
   std::string title;       // folded title
@@ -30,15 +35,29 @@ struct MatchInput {
   std::string lang;        // folded language tag: " pt br "
   std::string source_id;   // as configured, for topic source lists
   std::vector<std::string> source_tags;  // as configured, for topic tag lists
-  // Which word starts (first three bytes, hashed) occur in title, text and
-  // categories, so most terms are ruled out without searching. Filled by
-  // Prepare; when `indexed` is false every term is searched for.
-  using Starts = std::array<std::uint64_t, 64>;
-  Starts title_starts{}, text_starts{}, category_starts{};
-  bool indexed = false;
+  // The language whose stemmer the words went through: the item's
+  // language tag, else the source's, else a guess from the text (script,
+  // then common short words); "" when none has a stemmer.
+  std::string stem_language;
+  std::shared_ptr<const Words> words;
+  // Words are found through a hash index; false reads every word instead
+  // (the same answer: for tests and fuzzing).
+  bool indexed = true;
 };
 
-MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags = {});
+// `source_lang` is the configured language of the item's source, used when
+// the item names none.
+MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags = {},
+                   std::string_view source_lang = {});
+
+// Named term lists that rules share (`@ban NEAR/8 @communist-party`): id ->
+// terms. A term is a word (stemmed), words in order ("communist party",
+// each stemmed), a prefix (`komünist*`) or an exact form in double quotes
+// (`"KKE"`).
+using Concepts = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+// Checks one concept's terms; the error names the term: "term 3 'x*y': ...".
+Status CheckConceptTerms(const std::vector<std::string>& terms);
 
 class Rule {
  public:
@@ -60,7 +79,13 @@ class Rule {
   // `a NEAR/n b`: both text terms occur in one field with at most n words
   // between them, in either order (plain NEAR is NEAR/10, n is 0..100). It
   // binds tighter than NOT; `a NEAR b NEAR c` is (a NEAR b) AND (b NEAR c).
-  static Result<Rule> Compile(std::string_view text);
+  //
+  // A bare word takes every word with its stem in the item's language
+  // (`persecution` takes persecutions, persecuted); quotes keep the exact
+  // form ("persecution" takes only that). `@id` stands for the OR of a
+  // concept's terms and may stand on either side of NEAR, as may an OR of
+  // text terms in parentheses. An unknown concept is an error.
+  static Result<Rule> Compile(std::string_view text, const Concepts& concepts = {});
 
   bool Matches(const MatchInput& input) const;
   bool Matches(const Item& item) const;
@@ -68,8 +93,9 @@ class Rule {
   // text field; source, tag and lang terms see empty values.
   bool MatchesFolded(std::string_view folded) const;
 
-  // The terms, as written in the rule (`title:cuba*`, `"general strike"`),
-  // found in `input` outside any NOT: the evidence for a match.
+  // The terms, as written in the rule (`title:cuba*`, `"general strike"`,
+  // `@ban:outlaw`), found in `input` outside any NOT: the evidence for a
+  // match, or for a rule that did not match, the parts that did.
   std::vector<std::string> MatchedTerms(const MatchInput& input) const;
 
   struct Node;
@@ -86,6 +112,10 @@ std::string FoldText(std::string_view text);
 // FoldText computed over the whole text at once by utf8proc: the definition
 // FoldText's per-code-point fast path must agree with (and is tested against).
 std::string FoldTextWhole(std::string_view text);
+
+// The stem a bare rule word looks for in text of `language` (a tag, "" for
+// none): "persecutions" in "en" -> "persecut". For `topics explain`.
+std::string StemOf(std::string_view word, std::string_view language);
 
 // A topic: its rule (absent when the topic is made of sources and tags
 // only) and whole sources or source tags it always takes or refuses.

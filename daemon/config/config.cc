@@ -145,6 +145,19 @@ class TableReader {
     return out;
   }
 
+  // Where each element of an array of strings is (nothing for a key that
+  // is not one; Strings reports that).
+  std::vector<Where> WheresOf(const char* key) const {
+    std::vector<Where> out;
+    const toml::node* node = table_.get(key);
+    const toml::array* arr = node ? node->as_array() : nullptr;
+    if (!arr) return out;
+    for (const auto& el : *arr) {
+      if (el.as_string() && el.as_string()->get().size() <= kMaxStringBytes) out.push_back(WhereOf(file_, el));
+    }
+    return out;
+  }
+
   Where WhereOfKey(const char* key) const {
     const toml::node* node = table_.get(key);
     return node ? WhereOf(file_, *node) : WhereOf(file_, table_);
@@ -289,6 +302,20 @@ void ReadTopic(const std::string& file, const toml::table& t, Problems& problems
   out.topics.push_back(std::move(topic));
 }
 
+void ReadConcept(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
+  TableReader r(file, t, problems, {"id", "terms"});
+  Concept term_list;
+  term_list.where = WhereOf(file, t);
+  term_list.id = r.String("id", true).value_or("");
+  if (!term_list.id.empty() && !IsValidId(term_list.id)) {
+    problems.Add(r.WhereOfKey("id"), "concept id '" + term_list.id + "' must match [a-z0-9-]+ (at most 64)");
+  }
+  if (!t.get("terms")) problems.Add(term_list.where, "missing key 'terms'");
+  term_list.terms = r.Strings("terms");
+  term_list.term_wheres = r.WheresOf("terms");
+  out.concepts.push_back(std::move(term_list));
+}
+
 void ReadSettings(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
   TableReader r(file, t, problems,
                 {"user_agent", "feed_entries", "allow_private", "public_url", "max_concurrency", "per_host",
@@ -377,9 +404,9 @@ void ReadFile(const std::string& file, Problems& problems, Catalog& out, bool& s
   }
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k != "source" && k != "topic" && k != "redwire") {
+    if (k != "source" && k != "topic" && k != "concept" && k != "redwire") {
       problems.Add(WhereOf(file, node),
-                   "unknown key '" + ShownKey(k) + "' (expected [[source]], [[topic]] or [redwire])");
+                   "unknown key '" + ShownKey(k) + "' (expected [[source]], [[topic]], [[concept]] or [redwire])");
     }
   }
   if (const toml::array* sources = ArrayOfTables(file, root, "source", problems)) {
@@ -387,6 +414,9 @@ void ReadFile(const std::string& file, Problems& problems, Catalog& out, bool& s
   }
   if (const toml::array* topics = ArrayOfTables(file, root, "topic", problems)) {
     for (const auto& n : *topics) ReadTopic(file, *n.as_table(), problems, out);
+  }
+  if (const toml::array* concepts = ArrayOfTables(file, root, "concept", problems)) {
+    for (const auto& n : *concepts) ReadConcept(file, *n.as_table(), problems, out);
   }
   if (const toml::node* settings = root.get("redwire")) {
     if (saw_settings) {
@@ -472,6 +502,7 @@ Result<Catalog> LoadCatalog(const std::string& dir) {
   for (const auto& file : files) ReadFile(file, problems, catalog, saw_settings);
   CheckUnique(catalog.sources, "source", problems);
   CheckUnique(catalog.topics, "topic", problems);
+  CheckUnique(catalog.concepts, "concept", problems);
   CheckTopicSources(catalog, problems);
   if (!problems.empty()) return Error{problems.Joined()};
   return catalog;

@@ -60,6 +60,16 @@ struct Topic {
   Where match_where;  // of the match value, so rule errors point into it
 };
 
+// A named list of terms that any topic's rule may use as `@id`
+// (`[[concept]]`), so words for one notion in many languages are written
+// once. The terms are checked and compiled by classify.
+struct Concept {
+  std::string id;                  // [a-z0-9-]+, unique
+  std::vector<std::string> terms;
+  std::vector<Where> term_wheres;  // one per term, for messages
+  Where where;                     // of the concept table
+};
+
 // Daemon-wide settings from an optional `[redwire]` table in any one file.
 struct Settings {
   std::string user_agent = "redwire/0.1 (+https://github.com/redwire/redwire)";
@@ -87,6 +97,7 @@ struct Settings {
 struct Catalog {
   std::vector<Source> sources;
   std::vector<Topic> topics;
+  std::vector<Concept> concepts;
   Settings settings;
 };
 
