@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -22,6 +21,7 @@
 #include "daemon/app/config_watch.h"
 #include "daemon/app/poller.h"
 #include "daemon/app/routes.h"
+#include "daemon/app/state_lock.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
@@ -106,13 +106,15 @@ bool TopicsDiffer(const LiveConfig& a, const LiveConfig& b) {
 // (readiness, watchdog, status, reload, shutdown) on one io_context.
 class Service {
  public:
-  Service(const RunOptions& options, std::shared_ptr<const LiveConfig> config, std::unique_ptr<store::Store> store)
+  Service(const RunOptions& options, std::shared_ptr<const LiveConfig> config, std::unique_ptr<store::Store> store,
+          StateLock& lock)
       : options_(options),
+        lock_(lock),
         config_(std::move(config)),
         store_(std::move(store)),
-        fetcher_(io_, FetchOptions(*config_)),
+        fetcher_(io_, FetchOptionsFrom(config_->catalog.settings)),
         poller_(io_, *store_, fetcher_, config_, &metrics_),
-        server_(io_, [this](const http::Request& r) { return routes_->Handle(r); }, HubLimits()),
+        server_(io_, [this](const http::Request& r) { return routes_->Handle(r); }, RouteLimits()),
         signals_(io_, SIGINT, SIGTERM),
         hangup_(io_, SIGHUP),
         watchdog_(io_),
@@ -133,6 +135,9 @@ class Service {
     if (auto hub = routes_->EnableHub(io_, fetcher_, options_.state_dir + "/redwire.db"); !hub.ok()) {
       spdlog::warn("websub: hub disabled: {}", hub.error().message);
     }
+    routes_->EnableControl([this](const std::string& id) { return poller_.PollSoon(id); });
+    // `redwire poll` finds us here.
+    if (auto st = lock_.Announce(ControlUrl()); !st.ok()) spdlog::warn("{}", st.error().message);
     signals_.async_wait([this](const std::error_code& ec, int signo) {
       if (!ec) Stop(signo);
     });
@@ -153,22 +158,6 @@ class Service {
   }
 
  private:
-  static fetch::Options FetchOptions(const LiveConfig& config) {
-    const config::Settings& s = config.catalog.settings;
-    fetch::Options o;
-    o.user_agent = s.user_agent;
-    o.proxy = s.proxy;
-    o.connect_timeout = s.connect_timeout;
-    o.total_timeout = s.timeout;
-    o.low_speed_time = s.low_speed_time;
-    o.max_redirects = s.max_redirects;
-    o.max_body_bytes = static_cast<std::size_t>(s.max_body);
-    o.max_concurrency = static_cast<std::size_t>(s.max_concurrency);
-    o.per_host = static_cast<std::size_t>(s.per_host);
-    o.host_delay = s.host_delay;
-    return o;
-  }
-
   static bool SameFetchSettings(const config::Settings& a, const config::Settings& b) {
     return a.user_agent == b.user_agent && a.proxy == b.proxy && a.connect_timeout == b.connect_timeout &&
            a.timeout == b.timeout && a.low_speed_time == b.low_speed_time && a.max_redirects == b.max_redirects &&
@@ -207,6 +196,16 @@ class Service {
     }
     routes_base_ = BaseUrl(config_->catalog.settings, host_, server_.port());
     return true;
+  }
+
+  // Where a process on this host reaches the server: a wildcard address
+  // is reached through loopback.
+  std::string ControlUrl() const {
+    std::string host = host_;
+    if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+    else if (host == "::") host = "::1";
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(server_.port());
   }
 
   void WaitForHangup() {
@@ -391,6 +390,7 @@ class Service {
   }
 
   const RunOptions& options_;
+  StateLock& lock_;
   std::shared_ptr<const LiveConfig> config_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::Store> reader_;  // HTTP's read connection; outlives routes_
@@ -473,10 +473,11 @@ int Run(const RunOptions& options) {
     spdlog::error("config errors, not starting");
     return 1;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.state_dir, ec);
-  if (ec) {
-    spdlog::error("cannot create state directory {}: {}", options.state_dir, ec.message());
+  // One writer per store: a second daemon, or a `redwire poll --once`
+  // under way, holds the state directory.
+  auto lock = StateLock::Acquire(options.state_dir, "run");
+  if (!lock.ok()) {
+    spdlog::error("{}; not starting", lock.error().message);
     return 1;
   }
   auto opened = store::Store::Open(options.state_dir + "/redwire.db");
@@ -488,7 +489,7 @@ int Run(const RunOptions& options) {
   {
     // Destroyed before the message below: the store closes (and checkpoints
     // its WAL) when the Service goes.
-    Service service(options, std::move(config).value(), std::move(opened).value());
+    Service service(options, std::move(config).value(), std::move(opened).value(), *lock.value());
     code = service.Run();
   }
   spdlog::info("stopped");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -286,7 +287,7 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
   TableReader r(file, t, problems,
                 {"user_agent", "feed_entries", "allow_private", "public_url", "max_concurrency", "per_host",
                  "host_delay", "proxy", "connect_timeout", "timeout", "low_speed_time", "max_body",
-                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min"});
+                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min", "control_token"});
   if (auto ua = r.String("user_agent", false)) {
     const bool printable = !ua->empty() && ua->size() <= 256 &&
                            std::none_of(ua->begin(), ua->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
@@ -351,6 +352,16 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
     } else {
       out.settings.publish_dir = *dir;
     }
+  }
+  if (auto token = r.String("control_token", false)) {
+    // A bearer token (RFC 6750 token68 characters), long enough not to guess.
+    const bool token68 = std::all_of(token->begin(), token->end(), [](unsigned char c) {
+      return std::isalnum(c) || std::strchr("-._~+/=", c) != nullptr;
+    });
+    if (token->size() < 16 || token->size() > 256 || !token68)
+      problems.Add(r.WhereOfKey("control_token"),
+                   "control_token must be 16..256 characters of A-Z a-z 0-9 - . _ ~ + / = (e.g. openssl rand -hex 24)");
+    else out.settings.control_token = *token;
   }
   if (auto hub = r.String("external_hub", false)) {
     if (!IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");

@@ -82,6 +82,10 @@ struct Settings {
   // Republishing (issue 7); see docs/feeds.md.
   std::string publish_dir;        // every feed is also written here when it changes
   std::string external_hub;       // a WebSub hub pinged when a feed changes
+  // Control requests (POST /sources/ID/poll) with "Authorization: Bearer
+  // <control_token>" are accepted from any peer; without it only from
+  // loopback peers that are not a proxy's forwarded requests.
+  std::string control_token;
 };
 
 struct Catalog {
