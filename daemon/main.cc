@@ -351,7 +351,7 @@ daemon that refused), 2 on bad usage.
      {{"--config", true}, {"--state", true}, {"--source", true}, {"--once", false}, {"--progress", false}},
      {"--config", "--state"},
      PollCommand,
-     "warn"},
+     "error"},
     {"scrape", "show the items scrape rules extract from a page",
      R"(usage: redwire scrape (URL | FILE) --item SEL [--title SEL] [--link SEL] [...]
        redwire scrape [URL | FILE] --source ID --config DIR [--title SEL ...]

@@ -249,6 +249,9 @@ std::string FetchOutcome(const IndexSource& source, UnixTime now) {
   if (source.scrape_pending) return "<span class=\"pending\">" + Html("scrape pending — no feed") + "</span>";
   if (!source.state) return "<span class=\"pending\">never fetched</span>";
   const store::SourceState& st = *source.state;
+  // The poller records a new source's first planned poll before it fetches.
+  if (st.last_attempt == 0 && st.next_due != 0)
+    return "<span class=\"pending\">never fetched</span><br>next poll: " + When(st.next_due, now);
   const bool failing = st.consecutive_failures > 0;
   std::string out = "<span class=\"" + std::string(failing ? "bad" : "good") + "\">" +
                     Html(st.last_outcome.empty() ? "unknown" : st.last_outcome) + "</span>";
