@@ -430,30 +430,48 @@ const config::Topic* LiveConfig::topic(const std::string& id) const {
   return nullptr;
 }
 
+namespace {
+
+// Byte offset of 1-based character column `column` in `text`.
+std::size_t ByteOfColumn(const std::string& text, int column) {
+  std::size_t i = 0;
+  for (int c = 1; c < column && i < text.size(); ++c) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir) {
-  auto catalog = config::LoadCatalog(config_dir);
-  if (!catalog.ok()) return catalog.error();
+  config::CatalogRead read = config::ReadCatalog(config_dir);
   auto live = std::make_shared<LiveConfig>();
-  std::string problems;
-  for (const auto& topic : catalog->topics) {
+  // Every topic's rule is compiled even when other parts of the config have
+  // problems, so one run of `redwire check` lists them all.
+  for (const auto& topic : read.catalog.topics) {
     // A topic made only of whole sources or tags may have no rule.
     const bool rule_optional = topic.match.empty() && (!topic.sources.empty() || !topic.tags.empty());
     std::optional<classify::Rule> compiled;
-    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match);
-    if (rule.ok()) {
-      compiled = std::move(rule).value();
-    } else if (!rule_optional) {
-      // The rule's own "col N: reason" becomes a position inside the value.
-      std::string message = rule.error().message;
-      config::Where where = topic.match_where;
-      if (message.rfind("col ", 0) == 0) {
-        // match_where is the opening quote, so rule column N is N to its right.
-        where.column += std::atoi(message.c_str() + 4);
-        message = message.substr(message.find(':') + 2);
+    if (!rule_optional) {
+      // A topic without its required match was reported by the catalog.
+      if (topic.match.empty() && topic.match_where.line == topic.where.line &&
+          topic.match_where.column == topic.where.column) {
+        continue;
       }
-      if (!problems.empty()) problems += '\n';
-      problems += where.str() + ": topic '" + topic.id + "': " + message;
-      continue;
+      auto rule = classify::Rule::Compile(topic.match);
+      if (!rule.ok()) {
+        // The rule's own "col N: reason" becomes a place inside the value.
+        std::string message = rule.error().message;
+        config::Where where = topic.match_where;
+        if (message.rfind("col ", 0) == 0) {
+          where = config::PlaceInString(where, ByteOfColumn(topic.match, std::atoi(message.c_str() + 4)));
+          message = message.substr(message.find(':') + 2);
+        }
+        read.problems.push_back({where, "topic '" + topic.id + "': " + message});
+        continue;
+      }
+      compiled = std::move(rule).value();
     }
     classify::TopicRule& added = live->rules.emplace_back(topic.id, std::move(compiled));
     added.sources = topic.sources;
@@ -461,8 +479,13 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     added.exclude_sources = topic.exclude_sources;
     added.exclude_tags = topic.exclude_tags;
   }
-  if (!problems.empty()) return Error{problems};
-  live->catalog = std::move(catalog).value();
+  if (!read.problems.empty()) {
+    config::SortProblems(read.problems);
+    std::string joined;
+    for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
+    return Error{joined};
+  }
+  live->catalog = std::move(read.catalog);
   return std::shared_ptr<const LiveConfig>(std::move(live));
 }
 

@@ -58,6 +58,13 @@ Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
   if (!rule.ok()) return Error{PointAt(options.rule, rule.error().message)};
   auto window = config::ParseInterval(options.since);
   if (!window.ok()) return Error{"--since: " + window.error().message};
+  if (options.config_dir.empty()) {
+    // Without the sources' tags a tag: term could only match nothing.
+    if (const auto tags = rule.value().TagTerms(); !tags.empty()) {
+      return Error{Join(tags, ", ") + ": tag: terms read the sources' tags, which are in the configuration; "
+                   "give --config DIR"};
+    }
+  }
   std::shared_ptr<const LiveConfig> config;
   if (!options.config_dir.empty()) {
     auto loaded = LoadConfig(options.config_dir);

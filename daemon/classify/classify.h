@@ -72,6 +72,10 @@ class Rule {
   // found in `input` outside any NOT: the evidence for a match.
   std::vector<std::string> MatchedTerms(const MatchInput& input) const;
 
+  // The `tag:` terms, as written: they read the sources' tags, which only
+  // the configuration knows.
+  std::vector<std::string> TagTerms() const;
+
   struct Node;
 
  private:
