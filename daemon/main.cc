@@ -299,8 +299,10 @@ kept. Under systemd it reports READY=1, STATUS= and WATCHDOG=1 (Type=notify).
      R"(usage: redwire check --config DIR
 
 Validates every DIR/*.toml: TOML syntax, known keys, unique ids, URLs,
-intervals, scrape selectors and topic rules. Prints every error as
-file:line:col: message and exits 1 if there is any; exits 0 otherwise.
+intervals, scrape selectors and topic rules. Prints every error of every
+file (each bad selector and rule too), sorted, as file:line:col: message,
+the position counted in characters also inside multi-line strings, and
+exits 1 if there is any; exits 0 otherwise.
 )",
      {{"--config", true}},
      {"--config"},
@@ -309,13 +311,15 @@ file:line:col: message and exits 1 if there is any; exits 0 otherwise.
      R"(usage: redwire status (--state DIR [--config DIR] | --url URL) [--json]
 
 Prints one line per source: its id, the outcome of the last fetch, when it
-was last fetched and last succeeded, consecutive failures, new items, and
-the reason of the last failure.
+was last fetched and last succeeded, consecutive failures, new items, when
+it is polled next (NEXT: "in 5m", "due", "gone") and the reason of the
+last failure. Sources the daemon planned but never fetched are "pending".
 
   --state DIR  read STATE/redwire.db directly (the daemon may be running)
-  --config DIR also list configured sources never fetched yet
+  --config DIR also list configured sources never scheduled yet, and mark
+               removed ones
   --url URL    ask a running daemon instead (its /status.json)
-  --json       print the table as JSON
+  --json       print the table as JSON (times in RFC 3339)
 
 Exits 0 when every source's last fetch succeeded, 3 when any is failing,
 1 when the store or daemon cannot be read.
@@ -419,8 +423,8 @@ Exits 0 when a feed (or a web page, format "html") was read, 1 otherwise.
 
 test     lists the stored items published within --since (default 30d) that
          RULE matches, newest first, each with the terms that matched. RULE
-         is written as in a [[topic]] match (see docs/topics.md); with
-         --config, tag: terms see the sources' tags.
+         is written as in a [[topic]] match (see docs/topics.md); tag:
+         terms need --config (the sources' tags are configured).
 explain  says for every configured topic whether it takes the item and why
          (the rule's matching terms, an included or excluded source or tag).
          ITEM_ID is the item's id, guid, link or store row number.
