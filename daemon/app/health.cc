@@ -34,13 +34,20 @@ struct Row {
   long long next_due = 0;
   std::string error;
   bool gone = false;  // parked by a 410 Gone: no next poll
+  std::string note;   // scrape auto = true: the list picked, and whether it changed
 };
 
 Row FromState(const store::SourceState& s) {
   // A row the poller wrote with a source's first planned poll.
   const std::string outcome = s.last_outcome.empty() && s.last_attempt == 0 ? "pending" : s.last_outcome;
-  return {s.source_id, outcome, s.last_attempt, s.last_success, s.consecutive_failures,
-          s.items_new, s.next_due, s.last_error, s.gone};
+  Row row{s.source_id, outcome, s.last_attempt, s.last_success, s.consecutive_failures,
+          s.items_new, s.next_due, s.last_error, s.gone, {}};
+  if (!s.scrape_pick.empty()) {
+    row.note = s.scrape_pick_was.empty()
+                   ? "auto: list '" + s.scrape_pick + "'"
+                   : "warning: auto list changed from '" + s.scrape_pick_was + "' to '" + s.scrape_pick + "'";
+  }
+  return row;
 }
 
 // "3m ago", "2h ago", "in 5m"; "-" for never.
@@ -101,7 +108,7 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
                   Age(r.last_attempt, now).c_str(), Age(r.last_success, now).c_str(), r.failures, r.items_new,
                   Next(r, now).c_str());
     out += line;
-    out += Printable(r.error, 200) + "\n";
+    out += Printable(r.error.empty() ? r.note : r.error, 200) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
@@ -146,7 +153,7 @@ std::string RenderJson(const std::vector<Row>& rows) {
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) +
            ",\"next_poll\":" + JsonTime(r.gone ? 0 : r.next_due) + ",\"gone\":" + (r.gone ? "true" : "false") +
-           ",\"error\":" + JsonString(r.error) + "}";
+           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) + "}";
   }
   return out + "\n]\n";
 }

@@ -40,6 +40,7 @@ struct Ingester::PageJob {
   std::set<std::string> ids;
   FeedMeta meta;
   std::vector<std::string> warnings;
+  std::string scrape_pick;
   std::string next_page;
   std::set<std::string> pages_seen;
   int pages = 0;
@@ -219,6 +220,7 @@ void Ingester::IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& r
     if (job->pages == 1) {
       job->meta = extracted->meta;
       job->warnings = extracted->warnings;
+      job->scrape_pick = extracted->picked;
       for (const auto& w : extracted->warnings) spdlog::warn("{}: scrape: {}", job->source.id, w);
       // Paginate only when the store holds nothing of this source yet.
       store::Query query;
@@ -312,6 +314,7 @@ void Ingester::StorePage(std::shared_ptr<PageJob> job) {
   auto warnings = std::move(job->warnings);
   StoreFeed(job->config, source, std::move(feed), [job, warnings = std::move(warnings)](IngestResult result) mutable {
     result.warnings = std::move(warnings);
+    result.scrape_pick = job->scrape_pick;
     job->done(std::move(result));
   });
 }

@@ -34,6 +34,7 @@ struct IngestResult {
   std::string bozo_reason;
   std::string discovered_feed;        // the advertised feed used instead of a page
   std::vector<std::string> warnings;  // scrape rules that found nothing, bad dates...
+  std::string scrape_pick;            // scrape auto = true: the item selector of the list used
 };
 
 class Ingester {

@@ -176,22 +176,29 @@ const toml::array* ArrayOfTables(const std::string& file, const toml::table& roo
 void ReadScrapeRules(const std::string& file, const toml::table& t, const std::string& id, Problems& problems,
                      ScrapeRules& rules) {
   TableReader r(file, t, problems,
-                {"item", "xpath", "title", "link", "date", "summary", "author", "image", "date_format",
-                 "date_lang", "follow", "content", "paginate", "max_pages", "max_follow"});
+                {"item", "xpath", "auto", "title", "link", "date", "summary", "author", "image", "date_format",
+                 "date_lang", "date_group", "date_page", "title_pattern", "link_pattern", "date_pattern",
+                 "summary_pattern", "author_pattern", "image_pattern", "follow", "content", "paginate",
+                 "max_pages", "max_follow"});
   using R = ScrapeRules;
   static constexpr std::pair<const char*, std::string R::*> kStrings[] = {
       {"item", &R::item},       {"xpath", &R::xpath},         {"title", &R::title},
       {"link", &R::link},       {"date", &R::date},           {"summary", &R::summary},
       {"author", &R::author},   {"image", &R::image},         {"date_format", &R::date_format},
       {"date_lang", &R::date_lang}, {"content", &R::content}, {"paginate", &R::paginate},
+      {"date_group", &R::date_group}, {"date_page", &R::date_page},
+      {"title_pattern", &R::title_pattern}, {"link_pattern", &R::link_pattern},
+      {"date_pattern", &R::date_pattern}, {"summary_pattern", &R::summary_pattern},
+      {"author_pattern", &R::author_pattern}, {"image_pattern", &R::image_pattern},
   };
   for (const auto& [key, field] : kStrings) rules.*field = r.String(key, false).value_or("");
   rules.follow = r.Bool("follow").value_or(false);
+  rules.auto_suggest = r.Bool("auto").value_or(false);
   if (auto n = r.Integer("max_pages")) rules.max_pages = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
   if (auto n = r.Integer("max_follow")) rules.max_follow = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
   const bool any = std::any_of(std::begin(kStrings), std::end(kStrings),
                                [&](const auto& f) { return !(rules.*f.second).empty(); }) ||
-                   t.contains("follow") || t.contains("max_pages") || t.contains("max_follow");
+                   t.contains("follow") || t.contains("max_pages") || t.contains("max_follow") || t.contains("auto");
   if (!any) return;
   // Every bad selector, not only the first: each failing field is set
   // aside (blanked, or its number reset) and the rest compiled again.
