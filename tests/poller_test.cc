@@ -695,6 +695,7 @@ TEST_CASE("/metrics renders the counters in the Prometheus text format", "[polle
   redwire::publish::IndexSource failing{"kke", "KKE", "https://inter.kke.gr/", false, SourceState{}};
   failing.state->consecutive_failures = 3;
   failing.state->last_success = 1700000000;
+  failing.state->last_attempt = 1700000090;
   redwire::publish::IndexSource pending{"new\"one", "New", "https://x.example/", false, std::nullopt};
   const std::string text = metrics.Render({failing, pending});
 
@@ -715,7 +716,8 @@ TEST_CASE("/metrics renders the counters in the Prometheus text format", "[polle
   CHECK(Contains(text, "redwire_source_last_success_timestamp_seconds{source=\"kke\"} 1700000000\n"));
 
   const std::string json = redwire::app::StatusJson({failing, pending}, 1700000100);
-  CHECK(Contains(json, "{\"generated\":1700000100,\"sources\":["));
+  CHECK(Contains(json, "{\"generated\":\"2023-11-14T22:15:00Z\",\"sources\":["));
+  CHECK(Contains(json, "\"last_attempt\":\"2023-11-14T22:14:50Z\",\"last_success\":\"2023-11-14T22:13:20Z\""));
   CHECK(Contains(json, "\"id\":\"kke\""));
   CHECK(Contains(json, "\"status\":\"failing\""));
   CHECK(Contains(json, "\"consecutive_failures\":3"));
