@@ -10,12 +10,15 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/health.h"
+#include "daemon/app/poll_cli.h"
 #include "daemon/app/scrape_cli.h"
 #include "daemon/app/items_cli.h"
 #include "daemon/app/manpage.h"
@@ -32,6 +35,7 @@ constexpr const char* kVersion = REDWIRE_VERSION;  // the CMake project version
 struct Args {
   std::map<std::string, std::string> flags;
   std::vector<std::string> operands;
+  std::map<std::string, std::vector<std::string>> repeated;  // every value of each flag, in order
 
   bool has(const std::string& flag) const { return flags.count(flag) > 0; }
   std::string get(const std::string& flag, const std::string& fallback = {}) const {
@@ -52,6 +56,7 @@ struct Command {
   std::vector<Flag> flags;         // --log-level and --help are accepted by every command
   std::vector<const char*> needs;  // flags that must be given
   int (*run)(const Args& args);
+  const char* log_level = "info";  // the default --log-level
 };
 
 int RunCommand(const Args& args) {
@@ -103,6 +108,32 @@ int StatusCommand(const Args& args) {
   }
   std::fputs(report.value().text.c_str(), stdout);
   return report.value().healthy ? 0 : 3;
+}
+
+int PollCommand(const Args& args) {
+  redwire::app::PollOptions options;
+  options.config_dir = args.get("--config");
+  options.state_dir = args.get("--state");
+  options.once = args.has("--once");
+  if (auto it = args.repeated.find("--source"); it != args.repeated.end()) options.sources = it->second;
+  // Every source's line on a terminal (or asked for); else only failures.
+  options.every_source = isatty(STDOUT_FILENO) == 1 || args.has("--progress");
+  options.progress = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  auto report = redwire::app::PollSources(options);
+  curl_global_cleanup();
+  if (!report.ok()) {
+    std::fprintf(stderr, "redwire poll: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", report.value().summary.c_str());
+  return report.value().failed > 0 ? 3 : 0;
 }
 
 int ScrapeCommand(const Args& args) {
@@ -323,8 +354,10 @@ words percent-encoded or raw UTF-8), /status.json and /metrics.
      R"(usage: redwire check --config DIR
 
 Validates every DIR/*.toml: TOML syntax, known keys, unique ids, URLs,
-intervals, scrape selectors and topic rules. Prints every error as
-file:line:col: message and exits 1 if there is any; exits 0 otherwise.
+intervals, scrape selectors and topic rules. Prints every error of every
+file (each bad selector and rule too), sorted, as file:line:col: message,
+the position counted in characters also inside multi-line strings, and
+exits 1 if there is any; exits 0 otherwise.
 )",
      {{"--config", true}},
      {"--config"},
@@ -333,13 +366,15 @@ file:line:col: message and exits 1 if there is any; exits 0 otherwise.
      R"(usage: redwire status (--state DIR [--config DIR] | --url URL) [--json]
 
 Prints one line per source: its id, the outcome of the last fetch, when it
-was last fetched and last succeeded, consecutive failures, new items, and
-the reason of the last failure.
+was last fetched and last succeeded, consecutive failures, new items, when
+it is polled next (NEXT: "in 5m", "due", "gone") and the reason of the
+last failure. Sources the daemon planned but never fetched are "pending".
 
   --state DIR  read STATE/redwire.db directly (the daemon may be running)
-  --config DIR also list configured sources never fetched yet
+  --config DIR also list configured sources never scheduled yet, and mark
+               removed ones
   --url URL    ask a running daemon instead (its /status.json)
-  --json       print the table as JSON
+  --json       print the table as JSON (times in RFC 3339)
 
 Exits 0 when every source's last fetch succeeded, 3 when any is failing,
 1 when the store or daemon cannot be read.
@@ -347,6 +382,35 @@ Exits 0 when every source's last fetch succeeded, 3 when any is failing,
      {{"--state", true}, {"--config", true}, {"--url", true}, {"--json", false}},
      {},
      StatusCommand},
+    {"poll", "poll sources now: once here, or through the running daemon",
+     R"(usage: redwire poll --config DIR --state DIR [--source ID ...] [--once] [--progress]
+
+Polls the sources now (every one the daemon polls, or each --source ID),
+through the daemon's own fetch, parse, store and classify path.
+
+When a daemon (redwire run) holds STATE, redwire poll asks it, over its
+HTTP server (POST /sources/ID/poll), to poll each source at once, and
+returns; redwire status shows the outcomes. Otherwise it polls here into
+STATE/redwire.db (created if missing), prints a line per source as it ends
+and a summary: sources ok, not modified, failed, skipped, new items.
+
+  --config DIR   the configuration directory (feeds/*.toml)
+  --state DIR    where redwire.db lives
+  --source ID    poll this source (repeat for more); a source parked by a
+                 410 Gone is tried again only when named
+  --once         always poll here and exit (cron, batch); refused while a
+                 daemon holds STATE, since the store has one writer
+  --progress     a line per source also when stdout is not a terminal
+                 (otherwise only failed sources and the summary)
+
+Exits 0 when every poll succeeded, 3 when any source failed, 1 when nothing
+could be polled (config errors, an unknown --source, a store in use, a
+daemon that refused), 2 on bad usage.
+)",
+     {{"--config", true}, {"--state", true}, {"--source", true}, {"--once", false}, {"--progress", false}},
+     {"--config", "--state"},
+     PollCommand,
+     "error"},
     {"scrape", "show the items scrape rules extract from a page",
      R"(usage: redwire scrape (URL | FILE) --suggest [--json]
        redwire scrape (URL | FILE) --item SEL [--title SEL] [--link SEL] [...]
@@ -431,8 +495,8 @@ Exits 0 when a feed (or a web page, format "html") was read, 1 otherwise.
 
 test     lists the stored items published within --since (default 30d) that
          RULE matches, newest first, each with the terms that matched. RULE
-         is written as in a [[topic]] match (see docs/topics.md); with
-         --config, tag: terms see the sources' tags.
+         is written as in a [[topic]] match (see docs/topics.md); tag:
+         terms need --config (the sources' tags are configured).
 explain  says for every configured topic whether it takes the item and why
          (the rule's matching terms, an included or excluded source or tag).
          ITEM_ID is the item's id, guid, link or store row number.
@@ -538,6 +602,7 @@ bool ParseArgs(const Command& command, int argc, char** argv, Args& args, std::s
       log_level = value;
     } else {
       args.flags[name] = value;
+      args.repeated[name].push_back(value);
     }
   }
   return true;
@@ -595,7 +660,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   Args args;
-  std::string log_level = "info";
+  std::string log_level = command->log_level;
   bool help = false;
   if (!ParseArgs(*command, argc, argv, args, log_level, help)) return 2;
   if (help) {

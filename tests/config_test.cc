@@ -106,7 +106,7 @@ url = "https://c.example/feed"
   auto catalog = LoadCatalog(dir.str());
   REQUIRE_FALSE(catalog.ok());
   const std::string& m = catalog.error().message;
-  CHECK(m.find("a.toml:7:8: unknown key 'urll'") != std::string::npos);
+  CHECK(m.find("a.toml:7:1: unknown key 'urll'") != std::string::npos);
   CHECK(m.find("a.toml:6:6: source id 'Bad_Id'") != std::string::npos);
   CHECK(m.find("a.toml:8:7: source 'Bad_Id': url must be an http") != std::string::npos);
   CHECK(m.find("a.toml:9:9: source 'Bad_Id': bad interval 'soon'") != std::string::npos);
@@ -228,7 +228,7 @@ TEST_CASE("a bad selector is a config error at its own line and column") {
   // `title = "h2 >> a"`: the value opens at column 9, the second '>' is its 5th character.
   CHECK(e.find("bad.toml:6:14: source 'x': scrape title: unexpected '>'") != std::string::npos);
   INFO(e);
-  CHECK(e.find("bad.toml:8:14: unknown key 'xpath_typo'") != std::string::npos);
+  CHECK(e.find("bad.toml:8:1: unknown key 'xpath_typo'") != std::string::npos);
   // The first bad rule stops the compilation; the operator fixes one at a time.
   CHECK(e.find("time:hover") == std::string::npos);
 }

@@ -63,7 +63,7 @@ struct Site {
 
   explicit Site(int feed_entries) : world(feed_entries) {
     server = std::make_unique<redwire::http::Server>(
-        io, [this](const redwire::http::Request& r) { return routes->Handle(r); }, redwire::app::HubLimits());
+        io, [this](const redwire::http::Request& r) { return routes->Handle(r); }, redwire::app::RouteLimits());
     REQUIRE(server->Start("127.0.0.1:0").ok());
     routes = std::make_unique<redwire::app::Routes>(*world.store, world.config, base());
     REQUIRE(routes->EnableHub(io, fetcher, (world.dir.path / "redwire.db").string()).ok());

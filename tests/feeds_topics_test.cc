@@ -40,6 +40,19 @@ TEST_CASE("topics test lists matching items with the terms that matched") {
     REQUIRE(youth.ok());
     CHECK(youth.value().matched == 1);
   }
+  SECTION("tag: terms without --config say they need it, instead of matching nothing") {
+    auto o = Options(world, "cuba* OR (tag:youth AND NOT tag:party*)");
+    o.config_dir.clear();
+    auto bare = TopicsTest(o);
+    REQUIRE_FALSE(bare.ok());
+    CHECK(bare.error().message ==
+          "tag:youth, tag:party*: tag: terms read the sources' tags, which are in the configuration; "
+          "give --config DIR");
+    o.rule = "cuba* OR κουβα* OR title:habana";  // no tag: term: fine without the config
+    auto plain = TopicsTest(o);
+    REQUIRE(plain.ok());
+    CHECK(plain.value().matched == 3);
+  }
   SECTION("--since bounds the window") {
     auto o = Options(world, "cuba* OR κουβα* OR title:habana");
     o.since = "1d";

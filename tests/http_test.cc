@@ -260,6 +260,37 @@ TEST_CASE("methods other than GET and HEAD get 405", "[http]") {
   CHECK(ts.requests().empty());  // the handler never saw either
 }
 
+TEST_CASE("a POST to a path pattern is taken without a body; the peer's address comes with it", "[http]") {
+  Limits limits;
+  limits.post_paths.insert("/sources/*");
+  TestServer ts(limits);
+  Client c;
+  const Reply empty = c.Fetch(ts.url("/sources/kke/poll"), [](CURL* h) { curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST"); });
+  REQUIRE(empty.code == CURLE_OK);
+  CHECK(empty.status == 404);  // the handler's answer for a path it does not know: it was let in
+  const Reply form = c.Fetch(ts.url("/sources/x"), [](CURL* h) { curl_easy_setopt(h, CURLOPT_POSTFIELDS, "a=b"); });
+  CHECK(form.status == 404);
+  const Reply other = c.Fetch(ts.url("/source/x"), [](CURL* h) { curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST"); });
+  CHECK(other.status == 405);
+  const auto seen = ts.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[0].body.empty());
+  CHECK(seen[0].peer == "127.0.0.1");
+  CHECK(seen[0].from_loopback());
+  CHECK(seen[1].body == "a=b");
+
+  Request r;
+  for (const char* local : {"127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"}) {
+    r.peer = local;
+    CHECK(r.from_loopback());
+  }
+  for (const char* remote : {"", "10.0.0.1", "203.0.113.7", "::ffff:10.0.0.1", "fe80::1", "localhost"}) {
+    r.peer = remote;
+    CHECK_FALSE(r.from_loopback());
+  }
+}
+
 TEST_CASE("keep-alive reuses one connection", "[http]") {
   TestServer ts;
   Client c;

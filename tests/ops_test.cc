@@ -80,6 +80,25 @@ HttpResult Get(const std::string& url) {
   return r;
 }
 
+// A POST without a body, as `curl -X POST` sends, with extra header lines.
+HttpResult Post(const std::string& url, const std::vector<std::string>& headers = {}) {
+  HttpResult r;
+  CURL* curl = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(list);
+  return r;
+}
+
 std::size_t Count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
@@ -370,6 +389,45 @@ TEST_CASE("check validates the shipped feeds and lists every error with file:lin
   INFO(out);
   CHECK(out.find(b + ":11:20: topic 't': expected a term after (") != std::string::npos);
   CHECK(out.find(b + ":15:10: topic 'u': expected a term before OR") != std::string::npos);
+
+  // Every error of every file at once, in file and line order: source
+  // errors, each bad selector of one scrape table and each bad rule, also
+  // inside multi-line ''' and """ strings and after escapes. A file with a
+  // TOML syntax error stops at it; the other files are still read.
+  fs::remove(tmp.config() / "b.toml");
+  const std::string c = (tmp.config() / "c.toml").string();
+  const std::string d = (tmp.config() / "d.toml").string();
+  const std::string e = (tmp.config() / "e.toml").string();
+  std::ofstream(c) << "[[source]]\nid = \"kke\"\nurl = \"https://inter.kke.gr/en/\"\nevery = \"5q\"\n"
+                      "\n[source.scrape]\nitem = \"div..x\"\ntitle = \"h2 >> a\"\nlink = \"h2 a @href\"\n"
+                      "\n[[source]]\nid = \"pcp\"\nurll = \"https://www.pcp.pt/\"\n";
+  std::ofstream(d) << "[[topic]]\nid = \"cuba\"\ntitle = \"Cuba\"\nmatch = '''\ncuba OR\n  κούβα AND (bloqueo\n'''\n"
+                      "\n[[topic]]\nid = \"nato\"\ntitle = \"NATO\"\nmatch = \"nato \\u00e9 AND OR x\"\n"
+                      "\n[[topic]]\nid = \"ml\"\ntitle = \"ML\"\nmatch = \"\"\"\nnato \\\n   AND OR lenin\"\"\"\n"
+                      "\n[[topic]]\nid = \"sources\"\ntitle = \"S\"\nsources = [\"nope\"]\n";
+  std::ofstream(e) << "[[source]]\nid = \"x\"\nurl = \"https://example.org/\"\nname = \"unterminated\n";
+  REQUIRE(RunToEnd({"check", "--config", tmp.config().string()}, out) == 1);
+  INFO(out);
+  const std::vector<std::string> expected = {
+      c + ":4:9: source 'kke': bad interval '5q'",
+      c + ":7:13: source 'kke': scrape item: ",
+      c + ":8:14: source 'kke': scrape title: ",
+      c + ":11:1: missing key 'url'",
+      c + ":13:1: unknown key 'urll'",
+      d + ":6:13: topic 'cuba': unbalanced (: no matching )",
+      d + ":12:26: topic 'nato': expected a term after AND",
+      d + ":19:8: topic 'ml': expected a term after AND",
+      d + ":21:1: topic 'sources': unknown source 'nope'",
+      e + ":4:",
+  };
+  std::size_t at = 0;
+  for (const auto& line : expected) {
+    INFO(line);
+    const std::size_t found = out.find(line, at);
+    CHECK(found != std::string::npos);
+    if (found != std::string::npos) at = found;
+  }
+  CHECK(Count(out, "\n") == expected.size());
 }
 
 TEST_CASE("systemd units pass systemd-analyze verify and carry the required settings") {
@@ -685,6 +743,9 @@ TEST_CASE("status: a per-source health table from the store") {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   FixtureServer origin;
   origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  // "later" is first polled within 30 s of the start; should that come
+  // while the test runs, it succeeds (and is no longer pending).
+  origin.Static("/later.rss", "application/rss+xml", kKke, "\"later-v1\"");
   TempDir tmp;
   Write(tmp.config() / "sources.toml",
         SourceToml("kke-en", origin.url("/kke.rss")) + SourceToml("gone", origin.url("/missing.rss")));
@@ -710,7 +771,7 @@ TEST_CASE("status: a per-source health table from the store") {
     INFO(remote);
     CHECK(std::regex_search(remote, std::regex("\nkke-en +(ok|not-modified) +[0-9]+s ago +[0-9]+s ago +0 ")));
     CHECK(std::regex_search(remote, std::regex("\ngone +http-error +[0-9]+s ago +- +[1-9][0-9]* ")));
-    CHECK(std::regex_search(remote, std::regex("\nlater +pending +- +- +0 +0 ")));
+    CHECK(std::regex_search(remote, std::regex("\nlater +(pending +- +- +0 +0 |ok )")));
     CHECK(remote.find("3 sources, 1 failing\n") != std::string::npos);
     daemon.Signal(SIGTERM);
     REQUIRE(daemon.Wait(5s) == 0);
@@ -723,26 +784,150 @@ TEST_CASE("status: a per-source health table from the store") {
   CHECK(std::regex_search(out, std::regex("\nkke-en +(ok|not-modified) +[0-9]+s ago +[0-9]+s ago +0 ")));
   CHECK(std::regex_search(out, std::regex("\ngone +http-error +[0-9]+s ago +- +[1-9][0-9]* ")));
   CHECK(out.find("404") != std::string::npos);
-  CHECK(out.find("later") == std::string::npos);
-  CHECK(out.find("2 sources, 1 failing\n") != std::string::npos);
+  // Without the config too: the daemon recorded its plan for the untried one.
+  CHECK(std::regex_search(out, std::regex("\nlater +(pending +- +- +0 +0 +(in [0-9]+s|due) |ok )")));
+  CHECK(out.find("3 sources, 1 failing\n") != std::string::npos);
 
   // With the config, sources never fetched are listed too.
   CHECK(RunToEnd({"status", "--state", tmp.state().string(), "--config", tmp.config().string()}, out) == 3);
-  CHECK(std::regex_search(out, std::regex("\nlater +pending +- +- +0 +0 ")));
+  CHECK(std::regex_search(out, std::regex("\nlater +(pending +- +- +0 +0 |ok )")));
   CHECK(out.find("3 sources, 1 failing\n") != std::string::npos);
 
   CHECK(RunToEnd({"status", "--state", tmp.state().string(), "--json"}, out) == 3);
   CHECK(out.find("\"id\":\"kke-en\"") != std::string::npos);
+  const std::string rfc3339 = "\"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z\"";
+  CHECK(std::regex_search(out, std::regex("\"id\":\"kke-en\",\"outcome\":\"[a-z-]+\",\"last_attempt\":" + rfc3339 +
+                                          ",\"last_success\":" + rfc3339 + ",[^}]*\"next_poll\":" + rfc3339)));
+  CHECK(std::regex_search(out, std::regex("\"id\":\"gone\",[^}]*\"last_success\":null")));
   CHECK(std::regex_search(out, std::regex("\"id\":\"gone\",\"outcome\":\"http-error\",[^}]*\"consecutive_failures\":[1-9]")));
 
   // Only healthy sources: exit 0.
   Write(tmp.config() / "sources.toml", SourceToml("kke-en", origin.url("/kke.rss")));
   {
     SQLite::Database db((tmp.state() / "redwire.db").string(), SQLite::OPEN_READWRITE);
-    db.exec("DELETE FROM source_state WHERE source_id = 'gone'");
+    db.exec("DELETE FROM source_state WHERE source_id IN ('gone', 'later')");
   }
   CHECK(RunToEnd({"status", "--state", tmp.state().string()}, out) == 0);
   CHECK(out.find("1 sources, 0 failing\n") != std::string::npos);
+}
+
+TEST_CASE("poll --once fills a store from loopback feeds, a line per source and a summary") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  origin.Static("/pcp.atom", "application/atom+xml", ReadFile(fs::path(REDWIRE_FIXTURES) / "e2e/pcp.atom"), "\"pcp-v1\"");
+  TempDir tmp;
+  Write(tmp.config() / "sources.toml", SourceToml("kke-en", origin.url("/kke.rss"), "1d") +
+                                           SourceToml("pcp", origin.url("/pcp.atom"), "1d") +
+                                           SourceToml("missing", origin.url("/missing.rss"), "1d"));
+  Write(tmp.config() / "topics.toml", kNatoTopic);
+  const std::vector<std::string> poll = {"poll", "--once", "--config", tmp.config().string(), "--state",
+                                         tmp.state().string()};
+  std::vector<std::string> progress = poll;
+  progress.push_back("--progress");
+  std::string out;
+  CHECK(RunToEnd(progress, out) == 3);  // one source failed
+  INFO(out);
+  // A line per source as it ends (in any order), then the summary.
+  CHECK(std::regex_search(out, std::regex("(^|\n)\\[[1-3]/3\\] kke-en: 4 new of 4 items \\([0-9]+ ms\\)\n")));
+  CHECK(std::regex_search(out, std::regex("(^|\n)\\[[1-3]/3\\] pcp: 4 new of 4 items \\([0-9]+ ms\\)\n")));
+  CHECK(std::regex_search(out, std::regex("(^|\n)\\[[1-3]/3\\] missing: failed \\(http-error\\): HTTP 404 ")));
+  CHECK(std::regex_search(out, std::regex("\n3 sources: 2 ok \\(0 not modified\\), 1 failed; 8 new items in [0-9.]+ s\n$")));
+  {
+    SQLite::Database db((tmp.state() / "redwire.db").string(), SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("SELECT count(*) FROM item").getInt() == 8);
+    CHECK(db.execAndGet("SELECT count(*) FROM source_state WHERE last_attempt > 0").getInt() == 3);
+  }
+  // Off a terminal, without --progress: only the failure and the summary.
+  // The feeds answer 304 to the validators stored the first time.
+  CHECK(RunToEnd(poll, out) == 3);
+  CHECK(out.find("kke-en") == std::string::npos);
+  CHECK(std::regex_search(out, std::regex("^\\[[1-3]/3\\] missing: failed \\(http-error\\): HTTP 404 \\([0-9]+ ms\\)\n"
+                                          "3 sources: 2 ok \\(2 not modified\\), 1 failed; 0 new items in [0-9.]+ s\n$")));
+  CHECK(origin.count("/kke.rss", 304) == 1);
+  // Only the sources named; all well: exit 0.
+  std::vector<std::string> named = progress;
+  named.insert(named.end(), {"--source", "pcp", "--source", "kke-en"});
+  CHECK(RunToEnd(named, out) == 0);
+  CHECK(std::regex_search(out, std::regex("^\\[1/2\\] (pcp|kke-en): not modified \\([0-9]+ ms\\)\n\\[2/2\\] ")));
+  CHECK(out.find("missing") == std::string::npos);
+  CHECK(origin.count("/missing.rss", 404) == 2);
+  named.back() = "kke";
+  CHECK(RunToEnd(named, out) == 1);
+  CHECK(out == "redwire poll: unknown source 'kke' (not in the configuration)\n");
+  CHECK(origin.count("/pcp.atom", 304) == 2);  // nothing polled
+}
+
+TEST_CASE("poll against a running daemon: POST /sources/ID/poll moves its next poll to now") {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  FixtureServer origin;
+  origin.Static("/kke.rss", "application/rss+xml", kKke, "\"kke-v1\"");
+  TempDir tmp;
+  // Daily: after its first poll (here, before the daemon starts) the
+  // source is not due for a day, so every later fetch is one we asked for.
+  Write(tmp.config() / "sources.toml", SourceToml("kke-en", origin.url("/kke.rss"), "1d"));
+  std::string out;
+  REQUIRE(RunToEnd({"poll", "--once", "--config", tmp.config().string(), "--state", tmp.state().string()}, out) == 0);
+  REQUIRE(origin.count("/kke.rss", 200) == 1);
+  const unsigned short port = FreePort();
+  Child daemon(RunArgs(tmp, port), {}, tmp.path / "log");
+  INFO(daemon.log());
+  REQUIRE(WaitFor([&] { return Get(Url(port, "/status.json")).status == 200; }, 10s));
+
+  // One writer per store: --once and a second daemon are refused.
+  CHECK(RunToEnd({"poll", "--once", "--config", tmp.config().string(), "--state", tmp.state().string()}, out) == 1);
+  CHECK(std::regex_search(out, std::regex("^redwire poll: .*state is in use by redwire run \\(pid [0-9]+\\); "
+                                          "redwire poll without --once asks it to poll\n$")));
+  CHECK(RunToEnd({"run", "--config", tmp.config().string(), "--state", tmp.state().string(), "--listen",
+                  "127.0.0.1:" + std::to_string(FreePort())}, out) == 1);
+  CHECK(out.find("state is in use by redwire run (pid " + std::to_string(daemon.pid()) + "); not starting") !=
+        std::string::npos);
+
+  // Without --once, redwire poll asks the daemon, which polls at once.
+  CHECK(RunToEnd({"poll", "--config", tmp.config().string(), "--state", tmp.state().string()}, out) == 0);
+  CHECK(out == "asked the daemon at http://127.0.0.1:" + std::to_string(port) +
+                   " to poll 1 of 1 source now; redwire status shows the outcomes\n");
+  REQUIRE(WaitFor([&] { return origin.count("/kke.rss", 304) == 1; }, 5s));
+
+  // The endpoint itself: loopback peers are taken, proxied or unknown ones not.
+  CHECK(Post(Url(port, "/sources/kke-en/poll")).status == 202);
+  REQUIRE(WaitFor([&] { return origin.count("/kke.rss", 304) == 2; }, 5s));
+  const HttpResult proxied = Post(Url(port, "/sources/kke-en/poll"), {"X-Forwarded-For: 203.0.113.7"});
+  CHECK(proxied.status == 403);
+  CHECK(proxied.body == "poll requests are taken from this host only (or set [redwire] control_token)\n");
+  CHECK(Post(Url(port, "/sources/kke-en/poll"), {"Forwarded: for=203.0.113.7"}).status == 403);
+  CHECK(Post(Url(port, "/sources/kke-en/poll"), {"Authorization: Bearer guessed-but-none-is-set"}).status == 401);
+  const HttpResult unknown = Post(Url(port, "/sources/nope/poll"));
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body == "no source 'nope' in the configuration\n");
+  CHECK(Post(Url(port, "/sources/kke-en")).status == 405);
+  CHECK(Get(Url(port, "/sources/kke-en/poll")).status == 404);
+
+  // With a control_token, a proxied request needs it; the CLI sends it.
+  const std::string token = "3f2a9c1e5b7d4a6f8e0c2b4d";
+  Write(tmp.config() / "settings.toml", "[redwire]\ncontrol_token = \"" + token + "\"\n");
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitFor([&] { return daemon.log().find("reload: 1 sources") != std::string::npos; }, 5s));
+  const HttpResult bare = Post(Url(port, "/sources/kke-en/poll"), {"X-Forwarded-For: 203.0.113.7"});
+  CHECK(bare.status == 401);
+  CHECK(Post(Url(port, "/sources/kke-en/poll"), {"X-Forwarded-For: 203.0.113.7", "Authorization: Bearer " + token + "x"})
+            .status == 401);
+  CHECK(Post(Url(port, "/sources/kke-en/poll"), {"X-Forwarded-For: 203.0.113.7", "Authorization: Bearer " + token})
+            .status == 202);
+  REQUIRE(WaitFor([&] { return origin.count("/kke.rss", 304) == 3; }, 5s));
+  CHECK(RunToEnd({"poll", "--config", tmp.config().string(), "--state", tmp.state().string(), "--source", "kke-en"},
+                 out) == 0);
+  REQUIRE(WaitFor([&] { return origin.count("/kke.rss", 304) == 4; }, 5s));
+  // The next poll is a day or more away again (304s stretch the interval
+  // up to max_every), and status says so.
+  CHECK(RunToEnd({"status", "--state", tmp.state().string()}, out) == 0);
+  INFO(out);
+  CHECK(std::regex_search(out, std::regex("\nkke-en +not-modified +[0-9]+s ago +[0-9]+s ago +0 +0 +in [0-9]+[hd] ")));
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.Wait(5s) == 0);
+  // Once the daemon is gone, poll (even without --once) polls here.
+  CHECK(RunToEnd({"poll", "--config", tmp.config().string(), "--state", tmp.state().string(), "--progress"}, out) == 0);
+  CHECK(std::regex_search(out, std::regex("^\\[1/1\\] kke-en: not modified \\([0-9]+ ms\\)\n1 source: 1 ok ")));
 }
 
 TEST_CASE("the .deb: cpack with dpkg-shlibdeps, installed into a scratch root, runs its installed config") {

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -566,6 +568,79 @@ TEST_CASE("a restart polls overdue and new sources soon and leaves planned ones 
   CHECK(rig.State("planned").next_due == now + 3600);
 }
 
+TEST_CASE("PollSoon moves a source's next poll to now, once at a time, and reports each outcome",
+          "[poller][poll-now]") {
+  Rig rig;
+  FixtureServer& server = rig.server;
+  server.Static("/hourly.xml", "application/rss+xml", Rss(3), "\"h\"");
+  server.Route("/broken.xml", [](const FixtureRequest&) {
+    FixtureResponse r;
+    r.status = 500;
+    return r;
+  });
+  std::vector<SourceState> polled;
+  rig.fetcher = std::make_unique<redwire::fetch::Fetcher>(rig.io, Rig::Quick());
+  Source page = Feed("page", server.url("/page.html"));
+  page.has_scrape = true;  // a page without rules yet: never polled
+  auto config = Config({Feed("hourly", server.url("/hourly.xml"), 1h), Feed("broken", server.url("/broken.xml"), 1h),
+                        page});
+  rig.poller = std::make_unique<Poller>(rig.io, *rig.store, *rig.fetcher, config, &rig.metrics);
+  rig.poller->OnPolled([&](const SourceState& s) { polled.push_back(s); });
+
+  // Before Start (a one-shot poll): nothing is scheduled until asked.
+  CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kStarted);
+  CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kAlreadyPolling);
+  CHECK(rig.poller->PollSoon("broken") == Poller::PollNow::kStarted);
+  CHECK(rig.poller->PollSoon("page") == Poller::PollNow::kNotPolled);
+  CHECK(rig.poller->PollSoon("nope") == Poller::PollNow::kUnknown);
+  REQUIRE(rig.RunUntil([&] { return polled.size() == 2; }, 4s));
+  CHECK(server.count("/hourly.xml", 200) == 1);  // the second request did not fetch again
+  std::sort(polled.begin(), polled.end(), [](const auto& a, const auto& b) { return a.source_id < b.source_id; });
+  CHECK(polled[0].source_id == "broken");
+  CHECK(polled[0].last_error == "HTTP 500");
+  CHECK(polled[1].source_id == "hourly");
+  CHECK(polled[1].last_error.empty());
+  CHECK(polled[1].items_new == 3);
+  // The next poll is an hour away; asked again, it is now.
+  const SourceState planned = rig.State("hourly");
+  CHECK(planned.next_due >= Now() + 3000);
+  CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kStarted);
+  CHECK(rig.State("hourly").next_due <= Now());
+  REQUIRE(rig.RunUntil([&] { return polled.size() == 3; }, 4s));
+  CHECK(polled[2].last_outcome == "not-modified");
+  CHECK(server.count("/hourly.xml", 304) == 1);
+  CHECK(rig.State("hourly").next_due >= Now() + 3000);
+}
+
+TEST_CASE("a source never polled gets its planned first poll in the store, shown as pending",
+          "[poller][schedule]") {
+  Rig rig;
+  FixtureServer& server = rig.server;
+  server.Static("/later.xml", "application/rss+xml", Rss(1), "\"l\"");
+  // every = 1h: the first poll comes within min(every, 30 s) of the start.
+  const UnixTime before = Now();
+  rig.Begin(Config({Feed("later", server.url("/later.xml"), 1h)}));
+  const SourceState plan = rig.State("later");
+  CHECK(plan.last_attempt == 0);
+  CHECK(plan.next_due >= before);
+  CHECK(plan.next_due <= Now() + 31);
+  redwire::app::Routes routes(*rig.store, Config({Feed("later", server.url("/later.xml"), 1h)}), "http://x",
+                              &rig.metrics);
+  redwire::http::Request request;
+  request.method = "GET";
+  request.path = "/status.json";
+  const std::string status = routes.Handle(request).body;
+  INFO(status);
+  CHECK(Contains(status, "\"status\":\"pending\""));
+  CHECK(Contains(status, "\"last_attempt\":null"));
+  CHECK(std::regex_search(status, std::regex("\"next_poll\":\"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z\"")));
+  CHECK(std::regex_search(status, std::regex("^\\{\"generated\":\"20[0-9]{2}-[^\"]+Z\",")));
+  request.path = "/status";
+  const std::string page = routes.Handle(request).body;
+  CHECK(Contains(page, "not fetched yet"));
+  CHECK(Contains(page, "<dt>next poll</dt><dd><time"));
+}
+
 TEST_CASE("the server's freshness hints floor the interval", "[poller][schedule]") {
   Rig rig;
   FixtureServer& server = rig.server;
@@ -625,6 +700,7 @@ TEST_CASE("/metrics renders the counters in the Prometheus text format", "[polle
   redwire::publish::IndexSource failing{"kke", "KKE", "https://inter.kke.gr/", false, SourceState{}};
   failing.state->consecutive_failures = 3;
   failing.state->last_success = 1700000000;
+  failing.state->last_attempt = 1700000090;
   redwire::publish::IndexSource pending{"new\"one", "New", "https://x.example/", false, std::nullopt};
   const std::string text = metrics.Render({failing, pending});
 
@@ -645,7 +721,8 @@ TEST_CASE("/metrics renders the counters in the Prometheus text format", "[polle
   CHECK(Contains(text, "redwire_source_last_success_timestamp_seconds{source=\"kke\"} 1700000000\n"));
 
   const std::string json = redwire::app::StatusJson({failing, pending}, 1700000100);
-  CHECK(Contains(json, "{\"generated\":1700000100,\"sources\":["));
+  CHECK(Contains(json, "{\"generated\":\"2023-11-14T22:15:00Z\",\"sources\":["));
+  CHECK(Contains(json, "\"last_attempt\":\"2023-11-14T22:14:50Z\",\"last_success\":\"2023-11-14T22:13:20Z\""));
   CHECK(Contains(json, "\"id\":\"kke\""));
   CHECK(Contains(json, "\"status\":\"failing\""));
   CHECK(Contains(json, "\"consecutive_failures\":3"));

@@ -26,6 +26,7 @@
 #include "daemon/app/config_watch.h"
 #include "daemon/app/poller.h"
 #include "daemon/app/routes.h"
+#include "daemon/app/state_lock.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
@@ -120,13 +121,15 @@ bool TopicsDiffer(const LiveConfig& a, const LiveConfig& b) {
 // (readiness, watchdog, status, reload, shutdown) on one io_context.
 class Service {
  public:
-  Service(const RunOptions& options, std::shared_ptr<const LiveConfig> config, std::unique_ptr<store::Store> store)
+  Service(const RunOptions& options, std::shared_ptr<const LiveConfig> config, std::unique_ptr<store::Store> store,
+          StateLock& lock)
       : options_(options),
+        lock_(lock),
         config_(std::move(config)),
         store_(std::move(store)),
-        fetcher_(io_, FetchOptions(*config_)),
+        fetcher_(io_, FetchOptionsFrom(config_->catalog.settings)),
         poller_(io_, *store_, fetcher_, config_, &metrics_),
-        server_(io_, [this](const http::Request& r) { return routes_->Handle(r); }, HubLimits()),
+        server_(io_, [this](const http::Request& r) { return routes_->Handle(r); }, RouteLimits()),
         signals_(io_, SIGINT, SIGTERM),
         hangup_(io_, SIGHUP),
         watchdog_(io_),
@@ -149,6 +152,9 @@ class Service {
     if (auto hub = routes_->EnableHub(io_, fetcher_, options_.state_dir + "/redwire.db"); !hub.ok()) {
       spdlog::warn("websub: hub disabled: {}", hub.error().message);
     }
+    routes_->EnableControl([this](const std::string& id) { return poller_.PollSoon(id); });
+    // `redwire poll` finds us here.
+    if (auto st = lock_.Announce(ControlUrl()); !st.ok()) spdlog::warn("{}", st.error().message);
     signals_.async_wait([this](const std::error_code& ec, int signo) {
       if (!ec) Stop(signo);
     });
@@ -169,22 +175,6 @@ class Service {
   }
 
  private:
-  static fetch::Options FetchOptions(const LiveConfig& config) {
-    const config::Settings& s = config.catalog.settings;
-    fetch::Options o;
-    o.user_agent = s.user_agent;
-    o.proxy = s.proxy;
-    o.connect_timeout = s.connect_timeout;
-    o.total_timeout = s.timeout;
-    o.low_speed_time = s.low_speed_time;
-    o.max_redirects = s.max_redirects;
-    o.max_body_bytes = static_cast<std::size_t>(s.max_body);
-    o.max_concurrency = static_cast<std::size_t>(s.max_concurrency);
-    o.per_host = static_cast<std::size_t>(s.per_host);
-    o.host_delay = s.host_delay;
-    return o;
-  }
-
   static bool SameFetchSettings(const config::Settings& a, const config::Settings& b) {
     return a.user_agent == b.user_agent && a.proxy == b.proxy && a.connect_timeout == b.connect_timeout &&
            a.timeout == b.timeout && a.low_speed_time == b.low_speed_time && a.max_redirects == b.max_redirects &&
@@ -223,6 +213,16 @@ class Service {
     }
     routes_base_ = BaseUrl(config_->catalog.settings, host_, server_.port());
     return true;
+  }
+
+  // Where a process on this host reaches the server: a wildcard address
+  // is reached through loopback.
+  std::string ControlUrl() const {
+    std::string host = host_;
+    if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+    else if (host == "::") host = "::1";
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(server_.port());
   }
 
   void WaitForHangup() {
@@ -457,6 +457,7 @@ class Service {
   }
 
   const RunOptions& options_;
+  StateLock& lock_;
   std::shared_ptr<const LiveConfig> config_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::Store> reader_;  // HTTP's read connection; outlives routes_
@@ -502,16 +503,27 @@ const config::Topic* LiveConfig::topic(const std::string& id) const {
   return nullptr;
 }
 
+namespace {
+
+// Byte offset of 1-based character column `column` in `text`.
+std::size_t ByteOfColumn(const std::string& text, int column) {
+  std::size_t i = 0;
+  for (int c = 1; c < column && i < text.size(); ++c) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir) {
-  auto catalog = config::LoadCatalog(config_dir);
-  if (!catalog.ok()) return catalog.error();
+  config::CatalogRead read = config::ReadCatalog(config_dir);
   auto live = std::make_shared<LiveConfig>();
-  std::string problems;
-  auto add_problem = [&problems](const config::Where& where, const std::string& message) {
-    if (!problems.empty()) problems += '\n';
-    problems += where.str() + ": " + message;
+  auto add_problem = [&read](const config::Where& where, const std::string& message) {
+    read.problems.push_back({where, message});
   };
-  for (const auto& term_list : catalog->concepts) {
+  for (const auto& term_list : read.catalog.concepts) {
     bool good = true;
     for (std::size_t i = 0; i < term_list.terms.size(); ++i) {
       if (auto checked = classify::CheckConceptTerms({term_list.terms[i]}); !checked.ok()) {
@@ -528,24 +540,31 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     }
     if (good) live->concepts[term_list.id] = term_list.terms;
   }
-  for (const auto& topic : catalog->topics) {
+  // Every topic's rule is compiled even when other parts of the config have
+  // problems, so one run of `redwire check` lists them all.
+  for (const auto& topic : read.catalog.topics) {
     // A topic made only of whole sources or tags may have no rule.
     const bool rule_optional = topic.match.empty() && (!topic.sources.empty() || !topic.tags.empty());
     std::optional<classify::Rule> compiled;
-    auto rule = rule_optional ? Result<classify::Rule>(Error{}) : classify::Rule::Compile(topic.match, live->concepts);
-    if (rule.ok()) {
-      compiled = std::move(rule).value();
-    } else if (!rule_optional) {
-      // The rule's own "col N: reason" becomes a position inside the value.
-      std::string message = rule.error().message;
-      config::Where where = topic.match_where;
-      if (message.rfind("col ", 0) == 0) {
-        // match_where is the opening quote, so rule column N is N to its right.
-        where.column += std::atoi(message.c_str() + 4);
-        message = message.substr(message.find(':') + 2);
+    if (!rule_optional) {
+      // A topic without its required match was reported by the catalog.
+      if (topic.match.empty() && topic.match_where.line == topic.where.line &&
+          topic.match_where.column == topic.where.column) {
+        continue;
       }
-      add_problem(where, "topic '" + topic.id + "': " + message);
-      continue;
+      auto rule = classify::Rule::Compile(topic.match, live->concepts);
+      if (!rule.ok()) {
+        // The rule's own "col N: reason" becomes a place inside the value.
+        std::string message = rule.error().message;
+        config::Where where = topic.match_where;
+        if (message.rfind("col ", 0) == 0) {
+          where = config::PlaceInString(where, ByteOfColumn(topic.match, std::atoi(message.c_str() + 4)));
+          message = message.substr(message.find(':') + 2);
+        }
+        add_problem(where, "topic '" + topic.id + "': " + message);
+        continue;
+      }
+      compiled = std::move(rule).value();
     }
     classify::TopicRule& added = live->rules.emplace_back(topic.id, std::move(compiled));
     added.sources = topic.sources;
@@ -553,8 +572,13 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     added.exclude_sources = topic.exclude_sources;
     added.exclude_tags = topic.exclude_tags;
   }
-  if (!problems.empty()) return Error{problems};
-  live->catalog = std::move(catalog).value();
+  if (!read.problems.empty()) {
+    config::SortProblems(read.problems);
+    std::string joined;
+    for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
+    return Error{joined};
+  }
+  live->catalog = std::move(read.catalog);
   return std::shared_ptr<const LiveConfig>(std::move(live));
 }
 
@@ -565,10 +589,11 @@ int Run(const RunOptions& options) {
     spdlog::error("config errors, not starting");
     return 1;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.state_dir, ec);
-  if (ec) {
-    spdlog::error("cannot create state directory {}: {}", options.state_dir, ec.message());
+  // One writer per store: a second daemon, or a `redwire poll --once`
+  // under way, holds the state directory.
+  auto lock = StateLock::Acquire(options.state_dir, "run");
+  if (!lock.ok()) {
+    spdlog::error("{}; not starting", lock.error().message);
     return 1;
   }
   auto opened = store::Store::Open(options.state_dir + "/redwire.db");
@@ -580,7 +605,7 @@ int Run(const RunOptions& options) {
   {
     // Destroyed before the message below: the store closes (and checkpoints
     // its WAL) when the Service goes.
-    Service service(options, std::move(config).value(), std::move(opened).value());
+    Service service(options, std::move(config).value(), std::move(opened).value(), *lock.value());
     code = service.Run();
   }
   spdlog::info("stopped");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "daemon/app/app.h"
+#include "daemon/publish/publish.h"
 #include "store/store.h"
 #include "model/json.h"
 
@@ -31,12 +33,15 @@ struct Row {
   long long items_new = 0;
   long long next_due = 0;
   std::string error;
-  std::string note;  // scrape auto = true: the list picked, and whether it changed
+  bool gone = false;  // parked by a 410 Gone: no next poll
+  std::string note;   // scrape auto = true: the list picked, and whether it changed
 };
 
 Row FromState(const store::SourceState& s) {
-  Row row{s.source_id, s.last_outcome, s.last_attempt, s.last_success,
-          s.consecutive_failures, s.items_new, s.next_due, s.last_error, {}};
+  // A row the poller wrote with a source's first planned poll.
+  const std::string outcome = s.last_outcome.empty() && s.last_attempt == 0 ? "pending" : s.last_outcome;
+  Row row{s.source_id, outcome, s.last_attempt, s.last_success, s.consecutive_failures,
+          s.items_new, s.next_due, s.last_error, s.gone, {}};
   if (!s.scrape_pick.empty()) {
     row.note = s.scrape_pick_was.empty()
                    ? "auto: list '" + s.scrape_pick + "'"
@@ -57,6 +62,15 @@ std::string Age(long long then, long long now) {
   else if (d < 2 * 86400) std::snprintf(buf, sizeof buf, "%lldh", d / 3600);
   else std::snprintf(buf, sizeof buf, "%lldd", d / 86400);
   return future ? std::string("in ") + buf : std::string(buf) + " ago";
+}
+
+// When the next poll comes: "in 5m", "due" once its time has passed (the
+// poll is under way or the daemon is not running), "gone", "-" unplanned.
+std::string Next(const Row& r, long long now) {
+  if (r.gone) return "gone";
+  if (r.next_due <= 0) return "-";
+  if (r.next_due <= now) return "due";
+  return Age(r.next_due, now);
 }
 
 // Terminal output must not carry control characters from fetched data.
@@ -92,12 +106,41 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
     std::snprintf(line, sizeof line, "%-*s  %-*s  %-10s  %-10s  %5lld  %4lld  %-8s  ", static_cast<int>(id_width),
                   Printable(r.id, 64).c_str(), static_cast<int>(outcome_width), Printable(r.outcome, 32).c_str(),
                   Age(r.last_attempt, now).c_str(), Age(r.last_success, now).c_str(), r.failures, r.items_new,
-                  Age(r.next_due, now).c_str());
+                  Next(r, now).c_str());
     out += line;
     out += Printable(r.error.empty() ? r.note : r.error, 200) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
+}
+
+// RFC 3339 in UTC, as /status.json; null for never.
+std::string JsonTime(long long t) { return t > 0 ? JsonString(publish::Rfc3339(t)) : std::string("null"); }
+
+// "2026-12-07T09:30:00Z" (the daemon's form; offsets accepted) -> Unix time.
+std::optional<long long> ParseRfc3339(const std::string& text) {
+  int y, mo, d, h, mi, sec;
+  char rest[16] = "";
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  long long t = timegm(&tm);
+  const char* zone = rest;
+  if (*zone == '.') while (*++zone >= '0' && *zone <= '9') {}
+  int zh = 0, zm = 0;
+  if ((*zone == '+' || *zone == '-') && std::sscanf(zone + 1, "%2d:%2d", &zh, &zm) == 2) {
+    t -= (*zone == '+' ? 1 : -1) * (zh * 3600LL + zm * 60LL);
+  } else if (*zone != 'Z' && *zone != 'z') {
+    return std::nullopt;
+  }
+  return t;
 }
 
 std::string RenderJson(const std::vector<Row>& rows) {
@@ -106,10 +149,10 @@ std::string RenderJson(const std::vector<Row>& rows) {
     const Row& r = rows[i];
     out += i ? ",\n " : "\n ";
     out += "{\"id\":" + JsonString(r.id) + ",\"outcome\":" + JsonString(r.outcome) +
-           ",\"last_attempt\":" + std::to_string(r.last_attempt) +
-           ",\"last_success\":" + std::to_string(r.last_success) +
+           ",\"last_attempt\":" + JsonTime(r.last_attempt) + ",\"last_success\":" + JsonTime(r.last_success) +
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
-           ",\"items_new\":" + std::to_string(r.items_new) + ",\"next_due\":" + std::to_string(r.next_due) +
+           ",\"items_new\":" + std::to_string(r.items_new) +
+           ",\"next_poll\":" + JsonTime(r.gone ? 0 : r.next_due) + ",\"gone\":" + (r.gone ? "true" : "false") +
            ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) + "}";
   }
   return out + "\n]\n";
@@ -136,6 +179,12 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
   std::vector<Row> rows;
   for (const auto& source : config.value()->catalog.sources) {
     auto it = by_id.find(source.id);
+    if (it != by_id.end() && it->second.gone) {
+      // Gone only while the URL that answered 410 is still the configured one.
+      auto state = std::find_if(states.value().begin(), states.value().end(),
+                                [&](const store::SourceState& s) { return s.source_id == source.id; });
+      it->second.gone = state != states.value().end() && state->gone_url == source.url;
+    }
     if (it == by_id.end()) {
       Row row;
       row.id = source.id;
@@ -293,6 +342,22 @@ long long Number(const JsonObject& o, std::initializer_list<const char*> keys) {
   }
   return 0;
 }
+// A time given as RFC 3339 (or, by older daemons, as Unix seconds); 0 for
+// null or absent.
+long long Time(const JsonObject& o, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    auto it = o.find(k);
+    if (it == o.end()) continue;
+    if (auto s = std::get_if<std::string>(&it->second.v)) return ParseRfc3339(*s).value_or(0);
+    if (auto d = std::get_if<double>(&it->second.v)) return static_cast<long long>(*d);
+  }
+  return 0;
+}
+bool Flag(const JsonObject& o, const char* key) {
+  auto it = o.find(key);
+  auto b = it == o.end() ? nullptr : std::get_if<bool>(&it->second.v);
+  return b && *b;
+}
 
 std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
   auto* body = static_cast<std::string*>(out);
@@ -335,11 +400,12 @@ Result<std::vector<Row>> FromDaemon(const HealthOptions& options) {
     Row r;
     r.id = Text(*o, {"id", "source_id"});
     r.outcome = Text(*o, {"last_outcome", "outcome", "status"});
-    r.last_attempt = Number(*o, {"last_attempt"});
-    r.last_success = Number(*o, {"last_success"});
+    r.last_attempt = Time(*o, {"last_attempt"});
+    r.last_success = Time(*o, {"last_success"});
     r.failures = Number(*o, {"consecutive_failures", "failures"});
     r.items_new = Number(*o, {"items_new"});
-    r.next_due = Number(*o, {"next_due"});
+    r.next_due = Time(*o, {"next_poll", "next_due"});
+    r.gone = Flag(*o, "gone");
     r.error = Text(*o, {"last_error", "error"});
     rows.push_back(std::move(r));
   }

@@ -173,11 +173,17 @@ The configuration (sources, topics, settings).
 .I /var/lib/redwire/redwire.db
 The item store (SQLite, WAL).
 .TP
+.I /var/lib/redwire/redwire.lock
+Held (flock) by the one process writing the store: the daemon, or
+.BR "redwire poll \-\-once" ;
+it names that process and the daemon's HTTP address.
+.TP
 .I /usr/share/doc/redwire/
 The README, the operator's guide and the design notes of every module.
 .SH EXAMPLES
 .nf
 redwire check \-\-config /etc/redwire
+redwire poll \-\-config /etc/redwire \-\-state /var/lib/redwire \-\-source kke\-en
 systemctl reload redwire
 redwire status \-\-state /var/lib/redwire \-\-config /etc/redwire
 redwire status \-\-url http://127.0.0.1:8080

@@ -27,7 +27,7 @@ std::string Number(double v) {
 
 const char* Status(const publish::IndexSource& s) {
   if (s.scrape_pending) return "page";
-  if (!s.state) return "pending";
+  if (!s.state || s.state->last_attempt == 0) return "pending";  // a plan, no fetch yet
   if (s.state->gone && s.state->gone_url == s.url) return "gone";
   return s.state->consecutive_failures > 0 ? "failing" : "ok";
 }
@@ -104,25 +104,34 @@ std::string Metrics::Render(const std::vector<publish::IndexSource>& sources) co
   return m;
 }
 
+namespace {
+
+// RFC 3339 in UTC, or null for "never".
+std::string JsonTime(UnixTime t) { return t > 0 ? JsonString(publish::Rfc3339(t)) : std::string("null"); }
+
+}  // namespace
+
 std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTime now) {
-  std::string out = "{\"generated\":" + std::to_string(now) + ",\"sources\":[";
+  std::string out = "{\"generated\":" + JsonTime(now) + ",\"sources\":[";
   bool first = true;
   for (const auto& s : sources) {
     out += first ? "\n " : ",\n ";
     first = false;
     const store::SourceState st = s.state.value_or(store::SourceState{});
-    const bool gone = std::string(Status(s)) == "gone";
+    const std::string status = Status(s);
+    const bool gone = status == "gone";
+    const bool polled = !gone && status != "page";
     out += "{\"id\":" + JsonString(s.id) + ",\"name\":" + JsonString(s.name) + ",\"url\":" + JsonString(s.url) +
-           ",\"polled_url\":" + JsonString(PolledUrl(s)) + ",\"status\":" + JsonString(Status(s)) +
+           ",\"polled_url\":" + JsonString(PolledUrl(s)) + ",\"status\":" + JsonString(status) +
            ",\"last_outcome\":" + JsonString(st.last_outcome) + ",\"last_error\":" + JsonString(st.last_error) +
            ",\"last_status\":" + std::to_string(st.last_status) +
-           ",\"last_attempt\":" + std::to_string(st.last_attempt) +
-           ",\"last_success\":" + std::to_string(st.last_success) +
+           ",\"last_attempt\":" + JsonTime(st.last_attempt) +
+           ",\"last_success\":" + JsonTime(st.last_success) +
            ",\"consecutive_failures\":" + std::to_string(st.consecutive_failures) +
            ",\"last_bytes\":" + std::to_string(st.last_bytes) +
            ",\"last_elapsed_ms\":" + std::to_string(st.last_elapsed_ms) +
            ",\"items_seen\":" + std::to_string(st.items_seen) + ",\"items_new\":" + std::to_string(st.items_new) +
-           ",\"next_due\":" + std::to_string(gone ? 0 : st.next_due) + ",\"interval\":" + std::to_string(st.interval) +
+           ",\"next_poll\":" + JsonTime(polled ? st.next_due : 0) + ",\"interval\":" + std::to_string(st.interval) +
            ",\"moved_to\":" + JsonString(st.moved_from == s.url ? st.moved_to : std::string()) +
            ",\"gone\":" + (gone ? "true" : "false") + "}";
   }

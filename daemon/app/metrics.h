@@ -46,9 +46,11 @@ class Metrics {
 // {"generated": T, "sources": [{"id", "name", "url", "polled_url", "status",
 // "last_outcome", "last_error", "last_status", "last_attempt",
 // "last_success", "consecutive_failures", "last_bytes", "last_elapsed_ms",
-// "items_seen", "items_new", "next_due", "interval", "moved_to", "gone"}]}.
-// Times are Unix seconds (0: never). "status" is one of "ok", "failing",
-// "gone", "pending" (never fetched) or "page" (scrape source). Strings are
+// "items_seen", "items_new", "next_poll", "interval", "moved_to", "gone"}]}.
+// Times are RFC 3339 in UTC ("2026-12-07T09:30:00Z"), null for never;
+// "next_poll" is when the daemon plans the source's next poll (null when it
+// is not polled: gone, or a page without rules). "status" is one of "ok",
+// "failing", "gone", "pending" (never fetched) or "page" (scrape source). Strings are
 // escaped; bytes that are not UTF-8 become U+FFFD.
 std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTime now);
 

@@ -62,6 +62,21 @@ seconds AdaptiveInterval(const config::Source& source, const std::vector<UnixTim
   return std::clamp(seconds(std::max(gap, quiet) / 2), lo, hi);
 }
 
+fetch::Options FetchOptionsFrom(const config::Settings& s) {
+  fetch::Options o;
+  o.user_agent = s.user_agent;
+  o.proxy = s.proxy;
+  o.connect_timeout = s.connect_timeout;
+  o.total_timeout = s.timeout;
+  o.low_speed_time = s.low_speed_time;
+  o.max_redirects = s.max_redirects;
+  o.max_body_bytes = static_cast<std::size_t>(s.max_body);
+  o.max_concurrency = static_cast<std::size_t>(s.max_concurrency);
+  o.per_host = static_cast<std::size_t>(s.per_host);
+  o.host_delay = s.host_delay;
+  return o;
+}
+
 Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
                std::shared_ptr<const LiveConfig> config, Metrics* metrics)
     : io_(io),
@@ -178,8 +193,42 @@ void Poller::ScheduleFirst(const config::Source& source, seconds spread) {
   } else {
     const milliseconds window = std::min<milliseconds>(source.every, spread);
     delay = milliseconds(Uniform(0, window.count()));
+    SavePlan(source.id, delay);
   }
   Schedule(source.id, delay);
+}
+
+// The planned time of a poll that is not in the store yet (a new or overdue
+// source), so status tools can say when it comes.
+void Poller::SavePlan(const std::string& source_id, milliseconds delay) {
+  store::SourceState state;
+  if (auto prior = store_.GetSourceState(source_id); prior.ok() && prior.value()) state = *prior.value();
+  state.source_id = source_id;
+  state.next_due = Now() + Ceil(delay).count();
+  if (auto st = store_.PutSourceState(state); !st.ok())
+    spdlog::error("{}: cannot save source state: {}", source_id, st.error().message);
+}
+
+Poller::PollNow Poller::PollSoon(const std::string& source_id) {
+  const config::Source* source = config_->source(source_id);
+  if (!source) return PollNow::kUnknown;
+  if (source->has_scrape && !scrape::HasRules(source->scrape)) return PollNow::kNotPolled;
+  auto it = slots_.find(source_id);
+  if (it != slots_.end() && it->second.polling) return PollNow::kAlreadyPolling;
+  Slot& slot = slots_[source_id];
+  if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io_);
+  slot.generation = next_generation_++;
+  spdlog::info("{}: poll requested; polling now", source_id);
+  SavePlan(source_id, milliseconds(0));
+  Schedule(source_id, milliseconds(0));
+  // Marked now, so a second request before the timer fires is not a second poll.
+  slot.polling = true;
+  return PollNow::kStarted;
+}
+
+void Poller::Report(const store::SourceState& state) {
+  if (auto it = slots_.find(state.source_id); it != slots_.end()) it->second.polling = false;
+  if (polled_) polled_(state);
 }
 
 void Poller::Schedule(const std::string& source_id, milliseconds delay) {
@@ -187,6 +236,7 @@ void Poller::Schedule(const std::string& source_id, milliseconds delay) {
   auto it = slots_.find(source_id);
   if (it == slots_.end()) return;
   Slot& slot = it->second;
+  slot.polling = false;
   slot.timer->expires_after(delay);
   slot.timer->async_wait([this, source_id, generation = slot.generation](const std::error_code& ec) {
     if (!ec && Current(source_id, generation)) Poll(source_id);
@@ -196,6 +246,7 @@ void Poller::Schedule(const std::string& source_id, milliseconds delay) {
 void Poller::Poll(const std::string& source_id) {
   const config::Source* source = config_->source(source_id);
   if (!source) return;
+  slots_.at(source_id).polling = true;
   store::SourceState state;
   if (auto prior = store_.GetSourceState(source_id); prior.ok() && prior.value()) state = *prior.value();
   const std::string url = PolledUrl(*source, state);
@@ -296,6 +347,7 @@ void Poller::MarkGone(const config::Source& source, store::SourceState state) {
                PolledUrl(source, state));
   if (auto st = store_.PutSourceState(state); !st.ok())
     spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
+  Report(state);
   if (auto it = slots_.find(source.id); it != slots_.end()) {
     it->second.timer->cancel();
     slots_.erase(it);
@@ -345,6 +397,7 @@ void Poller::Finish(const config::Source& source, const std::string& url, const 
   if (auto st = store_.PutSourceState(state); !st.ok()) {
     spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
   }
+  Report(state);
   Schedule(source.id, next);
 }
 

@@ -8,11 +8,14 @@
 // never goes below what the server asks (Cache-Control max-age, Expires,
 // the feed's <ttl> or sy:updatePeriod, Retry-After). Failures back off
 // exponentially with jitter up to 8 x max_every. 301/308 move the polled URL,
-// 410 stops polling until the configured URL changes.
+// 410 stops polling until the configured URL changes. A source never polled
+// gets a state row with its first planned time, so `redwire status` lists
+// it (and when it will be polled) without the config.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +33,9 @@
 #include "store/store.h"
 
 namespace redwire::app {
+
+// The Fetcher's options from the [redwire] settings.
+fetch::Options FetchOptionsFrom(const config::Settings& settings);
 
 // Half the mean gap between a source's newest item dates (newest first), or
 // half the time since the newest one when that is longer, within
@@ -59,13 +65,32 @@ class Poller {
   // Sources with a poll planned or under way.
   std::size_t scheduled() const { return slots_.size(); }
 
+  enum class PollNow {
+    kStarted,         // the fetch starts now
+    kAlreadyPolling,  // a fetch (or its ingest) is under way; its outcome stands
+    kNotPolled,       // a page source without scrape rules yet
+    kUnknown,         // no such source in the configuration
+  };
+  // Moves the source's next poll to now: the operator's "refresh now". Also
+  // a source parked by a 410 is tried again (once; another 410 parks it).
+  // Works before Start() too, for one-shot polls.
+  PollNow PollSoon(const std::string& source_id);
+
+  // Called on the loop after each poll's outcome is saved, with the saved
+  // state (last_error is empty exactly when the poll succeeded).
+  using Polled = std::function<void(const store::SourceState&)>;
+  void OnPolled(Polled polled) { polled_ = std::move(polled); }
+
  private:
   struct Slot {
     std::unique_ptr<asio::steady_timer> timer;
     std::uint64_t generation = 0;  // a fetch answer for an older one is stale
+    bool polling = false;          // from Poll() until the outcome is saved
   };
 
   void ScheduleFirst(const config::Source& source, std::chrono::seconds spread);
+  void SavePlan(const std::string& source_id, std::chrono::milliseconds delay);
+  void Report(const store::SourceState& state);
   void Schedule(const std::string& source_id, std::chrono::milliseconds delay);
   void Poll(const std::string& source_id);
   void OnFetched(const std::string& source_id, std::uint64_t generation, const std::string& url,
@@ -92,6 +117,7 @@ class Poller {
   std::uint64_t next_generation_ = 1;
   std::mt19937_64 rng_;
   bool stopped_ = false;
+  Polled polled_;
   // Fetch and ingest callbacks may be queued when the Poller dies.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

@@ -4,6 +4,9 @@
 #include <map>
 #include <optional>
 
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {
@@ -15,6 +18,25 @@ UnixTime Now() {
 }
 
 http::Response NotFound() { return {404, "text/plain; charset=utf-8", {}, "not found\n"}; }
+
+http::Response Plain(int status, std::string body) {
+  return {status, "text/plain; charset=utf-8", {{"Cache-Control", "no-store"}}, std::move(body) + "\n"};
+}
+
+// Compares without a timing hint of where the first difference is.
+bool SameSecret(const std::string& given, const std::string& expected) {
+  return !expected.empty() && given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+// A proxy on this host makes every request come from loopback; one that
+// forwarded it says so in one of these.
+bool Forwarded(const http::Request& request) {
+  for (const char* name : {"forwarded", "x-forwarded-for", "x-real-ip"}) {
+    if (request.headers.count(name) != 0) return true;
+  }
+  return false;
+}
 
 std::map<std::string, store::SourceState> StatesById(store::Store& store) {
   std::map<std::string, store::SourceState> out;
@@ -62,8 +84,9 @@ redwire::Status Routes::EnableHub(asio::io_context& io, fetch::Fetcher& fetcher,
   return Ok{};
 }
 
-http::Limits HubLimits(http::Limits limits) {
+http::Limits RouteLimits(http::Limits limits) {
   limits.post_paths.insert("/hub");
+  limits.post_paths.insert("/sources/*");
   return limits;
 }
 
@@ -73,8 +96,56 @@ http::Response Routes::Handle(const http::Request& request) {
   if (path == "/status.json") return Status();
   if (path == "/metrics") return MetricsText();
   if (path == "/hub" && hub_) return hub_->Handle(request);
+  if (request.method == "POST" && path.rfind("/sources/", 0) == 0) return Control(request);
   if (auto feed = feeds_.Handle(request)) return std::move(*feed);
   return NotFound();
+}
+
+// POST /sources/ID/poll.
+http::Response Routes::Control(const http::Request& request) {
+  constexpr std::string_view kSuffix = "/poll";
+  const std::string& path = request.path;
+  if (!poll_now_ || path.size() <= 9 + kSuffix.size() ||
+      path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    http::Response r = Plain(405, "method not allowed");
+    r.headers["Allow"] = "GET, HEAD";
+    return r;
+  }
+  const std::string id = path.substr(9, path.size() - 9 - kSuffix.size());
+  const std::string& token = config_->catalog.settings.control_token;
+  const std::string auth = request.header("authorization");
+  bool allowed = false;
+  if (!auth.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (token.empty() || auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0 ||
+        !SameSecret(auth.substr(kBearer.size()), token)) {
+      spdlog::warn("control: {} POST {}: wrong or unexpected token", request.peer, path);
+      http::Response r = Plain(401, "wrong token");
+      r.headers["WWW-Authenticate"] = "Bearer realm=\"redwire\", error=\"invalid_token\"";
+      return r;
+    }
+    allowed = true;
+  } else if (request.from_loopback() && !Forwarded(request)) {
+    allowed = true;
+  }
+  if (!allowed) {
+    spdlog::warn("control: {} POST {}: refused (not a local peer, no token)", request.peer, path);
+    if (!token.empty()) {
+      http::Response r = Plain(401, "a bearer token is required");
+      r.headers["WWW-Authenticate"] = "Bearer realm=\"redwire\"";
+      return r;
+    }
+    return Plain(403, "poll requests are taken from this host only (or set [redwire] control_token)");
+  }
+  switch (poll_now_(id)) {
+    case Poller::PollNow::kStarted:
+      spdlog::info("control: {} asked to poll {} now", request.peer, id);
+      return Plain(202, "polling now");
+    case Poller::PollNow::kAlreadyPolling: return Plain(202, "already being polled");
+    case Poller::PollNow::kNotPolled: return Plain(409, "not polled: a page without scrape rules yet");
+    case Poller::PollNow::kUnknown: break;
+  }
+  return Plain(404, "no source '" + id + "' in the configuration");
 }
 
 // The configured sources with what the store knows of each.

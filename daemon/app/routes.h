@@ -2,6 +2,7 @@
 // filesystem; unknown paths are 404.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "daemon/app/feeds.h"
 #include "daemon/app/websub.h"
 #include "daemon/app/metrics.h"
+#include "daemon/app/poller.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
 
@@ -27,9 +29,16 @@ class Routes {
   Feeds& feeds() { return feeds_; }
 
   // Serves the WebSub hub at POST /hub (the server's Limits must list
-  // "/hub" in post_paths, see HubLimits) and sends every feed change to its
+  // "/hub" in post_paths, see RouteLimits) and sends every feed change to its
   // subscribers, kept in `db_path`. `io` and `fetcher` must outlive.
   redwire::Status EnableHub(asio::io_context& io, fetch::Fetcher& fetcher, const std::string& db_path);
+
+  // Serves POST /sources/ID/poll (the server's Limits must take it, see
+  // RouteLimits): `poll_now` moves that source's next poll to now. Taken
+  // from loopback peers whose request no proxy forwarded, or from any peer
+  // with "Authorization: Bearer <control_token>"; else 401 or 403.
+  using PollNowFn = std::function<Poller::PollNow(const std::string& source_id)>;
+  void EnableControl(PollNowFn poll_now) { poll_now_ = std::move(poll_now); }
 
   // Serves `config` from the next request on (a reload); `base_url` as above.
   void Reload(std::shared_ptr<const LiveConfig> config, std::string base_url);
@@ -38,6 +47,7 @@ class Routes {
   http::Response StatusPage();
   http::Response Status();
   http::Response MetricsText();
+  http::Response Control(const http::Request& request);
   std::vector<publish::IndexSource> IndexSources();
 
   store::Store& store_;
@@ -47,9 +57,10 @@ class Routes {
   Feeds feeds_;
   std::unique_ptr<store::Subscriptions> subscriptions_;
   std::unique_ptr<Hub> hub_;
+  PollNowFn poll_now_;
 };
 
-// Server limits that let POST /hub in.
-http::Limits HubLimits(http::Limits limits = {});
+// Server limits that let POST /hub and POST /sources/ID/poll in.
+http::Limits RouteLimits(http::Limits limits = {});
 
 }  // namespace redwire::app

@@ -70,6 +70,13 @@ Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
   // With --config the rule may use the configured @concepts.
   auto rule = classify::Rule::Compile(options.rule, config ? config->concepts : classify::Concepts{});
   if (!rule.ok()) return Error{PointAt(options.rule, rule.error().message)};
+  if (options.config_dir.empty()) {
+    // Without the sources' tags a tag: term could only match nothing.
+    if (const auto tags = rule.value().TagTerms(); !tags.empty()) {
+      return Error{Join(tags, ", ") + ": tag: terms read the sources' tags, which are in the configuration; "
+                   "give --config DIR"};
+    }
+  }
   auto store = OpenStore(options.state_dir);
   if (!store.ok()) return store.error();
   store::Query query;

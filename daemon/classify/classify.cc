@@ -890,6 +890,19 @@ bool Rule::MatchesFolded(std::string_view folded) const {
   return Matches(in);
 }
 
+std::vector<std::string> Rule::TagTerms() const {
+  std::vector<std::string> out;
+  std::vector<const Node*> stack = {root_.get()};
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    if (!node) continue;
+    if (node->kind == Kind::kLeaf && node->field == Field::kTag) out.push_back(node->shown);
+    for (auto it = node->children.rbegin(); it != node->children.rend(); ++it) stack.push_back(it->get());
+  }
+  return out;
+}
+
 std::vector<std::string> Rule::MatchedTerms(const MatchInput& input) const {
   std::vector<std::string> out;
   if (root_) CollectMatched(*root_, input, out);

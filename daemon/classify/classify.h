@@ -98,6 +98,10 @@ class Rule {
   // match, or for a rule that did not match, the parts that did.
   std::vector<std::string> MatchedTerms(const MatchInput& input) const;
 
+  // The `tag:` terms, as written: they read the sources' tags, which only
+  // the configuration knows.
+  std::vector<std::string> TagTerms() const;
+
   struct Node;
 
  private:

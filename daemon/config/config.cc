@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <tuple>
 #include <map>
 #include <set>
 #include <string_view>
@@ -18,21 +22,12 @@ namespace fs = std::filesystem;
 // Collects every problem in a load, so the operator sees all of them at once.
 class Problems {
  public:
-  void Add(const Where& where, const std::string& message) {
-    lines_.push_back(where.str() + ": " + message);
-  }
-  bool empty() const { return lines_.empty(); }
-  std::string Joined() const {
-    std::string out;
-    for (const auto& l : lines_) {
-      if (!out.empty()) out += '\n';
-      out += l;
-    }
-    return out;
-  }
+  void Add(const Where& where, const std::string& message) { list_.push_back({where, message}); }
+  bool empty() const { return list_.empty(); }
+  std::vector<Problem> Take() { return std::move(list_); }
 
  private:
-  std::vector<std::string> lines_;
+  std::vector<Problem> list_;
 };
 
 // No setting needs a longer string, and a source name or topic title this
@@ -57,6 +52,14 @@ std::string ShownKey(std::string_view key) {
 
 Where WhereOf(const std::string& file, const toml::node& node) {
   const toml::source_region& r = node.source();
+  return Where{file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+}
+
+// Where a key is written (a misspelt key is pointed at, not its value); the
+// value's place when toml++ has none for the key.
+Where WhereOfKeyText(const std::string& file, const toml::key& key, const toml::node& value) {
+  const toml::source_region& r = key.source();
+  if (r.begin.line == 0) return WhereOf(file, value);
   return Where{file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
 }
 
@@ -87,7 +90,7 @@ class TableReader {
       : file_(file), table_(table), problems_(problems) {
     for (const auto& [key, node] : table_) {
       if (!known.count(std::string(key.str()))) {
-        problems_.Add(WhereOf(file_, node), "unknown key '" + ShownKey(key.str()) + "'");
+        problems_.Add(WhereOfKeyText(file_, key, node), "unknown key '" + ShownKey(key.str()) + "'");
       }
     }
   }
@@ -190,33 +193,57 @@ void ReadScrapeRules(const std::string& file, const toml::table& t, const std::s
                  "date_lang", "date_group", "date_page", "title_pattern", "link_pattern", "date_pattern",
                  "summary_pattern", "author_pattern", "image_pattern", "follow", "content", "paginate",
                  "max_pages", "max_follow"});
-  const std::pair<const char*, std::string*> strings[] = {
-      {"item", &rules.item},       {"xpath", &rules.xpath},         {"title", &rules.title},
-      {"link", &rules.link},       {"date", &rules.date},           {"summary", &rules.summary},
-      {"author", &rules.author},   {"image", &rules.image},         {"date_format", &rules.date_format},
-      {"date_lang", &rules.date_lang}, {"content", &rules.content}, {"paginate", &rules.paginate},
-      {"date_group", &rules.date_group}, {"date_page", &rules.date_page},
-      {"title_pattern", &rules.title_pattern}, {"link_pattern", &rules.link_pattern},
-      {"date_pattern", &rules.date_pattern}, {"summary_pattern", &rules.summary_pattern},
-      {"author_pattern", &rules.author_pattern}, {"image_pattern", &rules.image_pattern},
+  using R = ScrapeRules;
+  static constexpr std::pair<const char*, std::string R::*> kStrings[] = {
+      {"item", &R::item},       {"xpath", &R::xpath},         {"title", &R::title},
+      {"link", &R::link},       {"date", &R::date},           {"summary", &R::summary},
+      {"author", &R::author},   {"image", &R::image},         {"date_format", &R::date_format},
+      {"date_lang", &R::date_lang}, {"content", &R::content}, {"paginate", &R::paginate},
+      {"date_group", &R::date_group}, {"date_page", &R::date_page},
+      {"title_pattern", &R::title_pattern}, {"link_pattern", &R::link_pattern},
+      {"date_pattern", &R::date_pattern}, {"summary_pattern", &R::summary_pattern},
+      {"author_pattern", &R::author_pattern}, {"image_pattern", &R::image_pattern},
   };
-  for (const auto& [key, field] : strings) *field = r.String(key, false).value_or("");
+  for (const auto& [key, field] : kStrings) rules.*field = r.String(key, false).value_or("");
   rules.follow = r.Bool("follow").value_or(false);
   rules.auto_suggest = r.Bool("auto").value_or(false);
   if (auto n = r.Integer("max_pages")) rules.max_pages = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
   if (auto n = r.Integer("max_follow")) rules.max_follow = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
-  const bool any = std::any_of(std::begin(strings), std::end(strings), [](const auto& f) { return !f.second->empty(); }) ||
+  const bool any = std::any_of(std::begin(kStrings), std::end(kStrings),
+                               [&](const auto& f) { return !(rules.*f.second).empty(); }) ||
                    t.contains("follow") || t.contains("max_pages") || t.contains("max_follow") || t.contains("auto");
   if (!any) return;
-  std::string field;
-  std::size_t offset = 0;
-  auto compiled = scrape::Rules::Compile(rules, &field, &offset);
-  if (compiled.ok()) return;
-  Where where = r.WhereOfKey(field.c_str());
-  // A selector's position inside its quoted value; the table's own position
-  // when the problem is a missing key.
-  if (t.contains(field) && t.get(field)->is_string()) where.column += 1 + static_cast<int>(offset);
-  problems.Add(where, "source '" + id + "': scrape " + compiled.error().message);
+  // Every bad selector, not only the first: each failing field is set
+  // aside (blanked, or its number reset) and the rest compiled again.
+  ScrapeRules rest = rules;
+  std::set<std::string> reported;
+  for (int round = 0; round < 20; ++round) {
+    std::string field;
+    std::size_t offset = 0;
+    auto compiled = scrape::Rules::Compile(rest, &field, &offset);
+    if (compiled.ok() || !reported.insert(field).second) return;
+    Where where = r.WhereOfKey(field.c_str());
+    // A selector's position inside its quoted value; the table's own
+    // position when the problem is a missing key.
+    if (t.contains(field) && t.get(field)->is_string()) where = PlaceInString(where, offset);
+    problems.Add(where, "source '" + id + "': scrape " + compiled.error().message);
+    const ScrapeRules defaults;
+    if (field == "item" || field == "xpath") {
+      if (rest.item.empty() == rest.xpath.empty()) return;  // neither, or both: nothing left to try
+      (field == "item" ? rest.item : rest.xpath) = field == "item" ? "*" : "/*";
+    } else if (field == "content") {
+      rest.content.clear();
+      rest.follow = false;
+    } else if (field == "max_pages") {
+      rest.max_pages = defaults.max_pages;
+    } else if (field == "max_follow") {
+      rest.max_follow = defaults.max_follow;
+    } else {
+      for (const auto& [key, member] : kStrings) {
+        if (field == key) (rest.*member).clear();
+      }
+    }
+  }
 }
 
 void ReadSource(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
@@ -320,7 +347,7 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
   TableReader r(file, t, problems,
                 {"user_agent", "feed_entries", "allow_private", "public_url", "max_concurrency", "per_host",
                  "host_delay", "proxy", "connect_timeout", "timeout", "low_speed_time", "max_body",
-                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min"});
+                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min", "control_token"});
   if (auto ua = r.String("user_agent", false)) {
     const bool printable = !ua->empty() && ua->size() <= 256 &&
                            std::none_of(ua->begin(), ua->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
@@ -386,6 +413,16 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
       out.settings.publish_dir = *dir;
     }
   }
+  if (auto token = r.String("control_token", false)) {
+    // A bearer token (RFC 6750 token68 characters), long enough not to guess.
+    const bool token68 = std::all_of(token->begin(), token->end(), [](unsigned char c) {
+      return std::isalnum(c) || std::strchr("-._~+/=", c) != nullptr;
+    });
+    if (token->size() < 16 || token->size() > 256 || !token68)
+      problems.Add(r.WhereOfKey("control_token"),
+                   "control_token must be 16..256 characters of A-Z a-z 0-9 - . _ ~ + / = (e.g. openssl rand -hex 24)");
+    else out.settings.control_token = *token;
+  }
   if (auto hub = r.String("external_hub", false)) {
     if (!IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");
     else out.settings.external_hub = *hub;
@@ -405,7 +442,7 @@ void ReadFile(const std::string& file, Problems& problems, Catalog& out, bool& s
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     if (k != "source" && k != "topic" && k != "concept" && k != "redwire") {
-      problems.Add(WhereOf(file, node),
+      problems.Add(WhereOfKeyText(file, key, node),
                    "unknown key '" + ShownKey(k) + "' (expected [[source]], [[topic]], [[concept]] or [redwire])");
     }
   }
@@ -459,6 +496,7 @@ void CheckTopicSources(const Catalog& catalog, Problems& problems) {
 }  // namespace
 
 std::string Where::str() const {
+  if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
@@ -485,27 +523,120 @@ Result<std::chrono::seconds> ParseInterval(const std::string& text) {
   return total;
 }
 
-Result<Catalog> LoadCatalog(const std::string& dir) {
+CatalogRead ReadCatalog(const std::string& dir) {
+  CatalogRead read;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Error{"config: " + dir + " is not a directory"};
+  if (!fs::is_directory(dir, ec)) {
+    read.problems.push_back({Where{"config: " + dir}, "not a directory"});
+    return read;
+  }
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".toml" && entry.is_regular_file()) files.push_back(entry.path().string());
   }
-  if (ec) return Error{"config: cannot list " + dir + ": " + ec.message()};
+  if (ec) {
+    read.problems.push_back({Where{"config: " + dir}, "cannot list: " + ec.message()});
+    return read;
+  }
   std::sort(files.begin(), files.end());
-  if (files.empty()) return Error{"config: no *.toml files in " + dir};
-
-  Catalog catalog;
+  if (files.empty()) {
+    read.problems.push_back({Where{"config: " + dir}, "no *.toml files"});
+    return read;
+  }
   Problems problems;
   bool saw_settings = false;
-  for (const auto& file : files) ReadFile(file, problems, catalog, saw_settings);
-  CheckUnique(catalog.sources, "source", problems);
-  CheckUnique(catalog.topics, "topic", problems);
-  CheckUnique(catalog.concepts, "concept", problems);
-  CheckTopicSources(catalog, problems);
-  if (!problems.empty()) return Error{problems.Joined()};
-  return catalog;
+  for (const auto& file : files) ReadFile(file, problems, read.catalog, saw_settings);
+  CheckUnique(read.catalog.sources, "source", problems);
+  CheckUnique(read.catalog.topics, "topic", problems);
+  CheckUnique(read.catalog.concepts, "concept", problems);
+  CheckTopicSources(read.catalog, problems);
+  read.problems = problems.Take();
+  return read;
+}
+
+void SortProblems(std::vector<Problem>& problems) {
+  std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) < std::tie(b.where.file, b.where.line, b.where.column);
+  });
+}
+
+Result<Catalog> LoadCatalog(const std::string& dir) {
+  CatalogRead read = ReadCatalog(dir);
+  if (read.problems.empty()) return std::move(read.catalog);
+  SortProblems(read.problems);
+  std::string joined;
+  for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
+  return Error{joined};
+}
+
+std::string Problem::str() const { return where.str() + ": " + message; }
+
+Where PlaceInString(const Where& value, std::size_t offset) {
+  Where fallback = value;
+  fallback.column += 1 + static_cast<int>(offset);
+  std::ifstream in(value.file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // To the value's line, then its column (characters, as toml++ counts).
+  std::size_t p = 0;
+  for (int line = 1; line < value.line && p < text.size(); ++p) {
+    if (text[p] == '\n') ++line;
+  }
+  auto is_lead = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
+  for (int column = 1; column < value.column && p < text.size(); ++column) {
+    ++p;
+    while (p < text.size() && !is_lead(text[p])) ++p;
+  }
+  const std::string_view rest = std::string_view(text).substr(std::min(p, text.size()));
+  const bool literal = !rest.empty() && rest[0] == '\'';
+  if (rest.empty() || (rest[0] != '"' && !literal)) return fallback;
+  const bool multi = rest.substr(0, 3) == "'\'\'" || rest.substr(0, 3) == "\"\"\"";
+  Where at = value;
+  std::size_t i = multi ? 3 : 1;
+  at.column += static_cast<int>(i);
+  auto newline = [&](std::size_t& k) {
+    if (rest.substr(k, 2) == "\r\n") k += 2;
+    else if (k < rest.size() && rest[k] == '\n') k += 1;
+    else return false;
+    ++at.line;
+    at.column = 1;
+    return true;
+  };
+  // A newline right after the opening delimiter is not part of the text.
+  if (multi) newline(i);
+  // Advances over one raw character; counts the column.
+  auto step = [&](std::size_t& k) {
+    if (newline(k)) return;
+    ++k;
+    while (k < rest.size() && !is_lead(rest[k])) ++k;
+    ++at.column;
+  };
+  std::size_t consumed = 0;  // bytes of the value's text before rest[i]
+  while (consumed < offset && i < rest.size()) {
+    if (literal || rest[i] != '\\') {
+      const std::size_t before = i;
+      step(i);
+      consumed += i - before;  // a CRLF counts as the two bytes it is in the text too
+      continue;
+    }
+    const char e = i + 1 < rest.size() ? rest[i + 1] : '\0';
+    if (e == 'u' || e == 'U') {
+      const std::size_t digits = e == 'u' ? 4 : 8;
+      const unsigned long cp = std::strtoul(std::string(rest.substr(i + 2, digits)).c_str(), nullptr, 16);
+      consumed += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += 2 + digits;
+      at.column += static_cast<int>(2 + digits);
+    } else if (multi && (e == ' ' || e == '\t' || e == '\r' || e == '\n')) {
+      // A line-ending backslash: it and the blank space after it vanish.
+      i += 1;
+      ++at.column;
+      while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t' || rest[i] == '\r' || rest[i] == '\n')) step(i);
+    } else {
+      consumed += 1;
+      i += 2;
+      at.column += 2;
+    }
+  }
+  return at;
 }
 
 }  // namespace redwire::config

@@ -92,6 +92,10 @@ struct Settings {
   // Republishing (issue 7); see docs/feeds.md.
   std::string publish_dir;        // every feed is also written here when it changes
   std::string external_hub;       // a WebSub hub pinged when a feed changes
+  // Control requests (POST /sources/ID/poll) with "Authorization: Bearer
+  // <control_token>" are accepted from any peer; without it only from
+  // loopback peers that are not a proxy's forwarded requests.
+  std::string control_token;
 };
 
 struct Catalog {
@@ -101,10 +105,38 @@ struct Catalog {
   Settings settings;
 };
 
-// Loads every DIR/*.toml (sorted by name). On any error returns all of them,
-// one per line, each "file:line:col: message". Unknown keys, duplicate ids
-// (naming both files), bad ids, non-http(s) URLs and bad intervals are errors.
+// One problem of a load, at its place (line 0: the file or directory
+// itself).
+struct Problem {
+  Where where;
+  std::string message;
+  std::string str() const;  // "file:line:col: message"
+};
+
+// Every problem of every file: a TOML syntax error ends its file, but all
+// other problems (unknown keys, bad ids, URLs, intervals, selectors,
+// duplicate ids naming both files) are found in every file.
+struct CatalogRead {
+  Catalog catalog;  // what could be read; in force only without problems
+  std::vector<Problem> problems;
+};
+
+// Reads every DIR/*.toml (sorted by name).
+CatalogRead ReadCatalog(const std::string& dir);
+
+// ReadCatalog, with the problems sorted by place (SortProblems) and joined
+// one per line, "file:line:col: message", as the error.
 Result<Catalog> LoadCatalog(const std::string& dir);
+
+// Orders problems by file, line and column, keeping the order of equals.
+void SortProblems(std::vector<Problem>& problems);
+
+// The place of the character `offset` bytes into the text of the string
+// value whose opening quote is at `value` in value.file: it follows '''
+// and """ strings over their lines and counts escapes (\u00e9) as
+// written. Columns count characters, as toml++'s do. Reads the file again;
+// when it no longer holds that string, the value's place plus the offset.
+Where PlaceInString(const Where& value, std::size_t offset);
 
 // Parses "90s", "30m", "2h", "1d" (also combined: "1h30m").
 Result<std::chrono::seconds> ParseInterval(const std::string& text);

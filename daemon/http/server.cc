@@ -186,6 +186,20 @@ Response Plain(int status) {
   return r;
 }
 
+std::string PeerAddress(const tcp::socket& socket) {
+  std::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  return ec ? std::string() : ep.address().to_string();
+}
+
+bool TakesPost(const std::set<std::string>& paths, const std::string& path) {
+  if (paths.count(path) != 0) return true;
+  for (const std::string& p : paths) {
+    if (!p.empty() && p.back() == '*' && path.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;
+  }
+  return false;
+}
+
 std::string PeerName(const tcp::socket& socket) {
   std::error_code ec;
   const tcp::endpoint ep = socket.remote_endpoint(ec);
@@ -278,6 +292,15 @@ std::string Request::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+bool Request::from_loopback() const {
+  std::error_code ec;
+  asio::ip::address address = asio::ip::make_address(peer, ec);
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  return address.is_loopback();
+}
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   class Connection;
 
@@ -314,7 +337,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
         deadline_(socket_.get_executor()),
         server_(server),
         limits_(server->limits),
-        peer_(PeerName(socket_)) {}
+        peer_(PeerName(socket_)),
+        peer_address_(PeerAddress(socket_)) {}
 
   void Start() {
     Arm(limits_.request_timeout);
@@ -371,9 +395,10 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     in_.erase(0, end);
     scanned_ = 0;
     if (parsed.error != 0) return Reject(parsed.error);
+    parsed.request.peer = peer_address_;
 
     const Request& request = parsed.request;
-    if (request.method == "POST" && limits_.post_paths.count(request.path) != 0) return StartBody(std::move(parsed));
+    if (request.method == "POST" && TakesPost(limits_.post_paths, request.path)) return StartBody(std::move(parsed));
     // A body is never read, so the connection cannot be reused after one.
     const bool close = parsed.has_body || !parsed.keep_alive;
     if (request.method != "GET" && request.method != "HEAD") {
@@ -391,12 +416,15 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   void StartBody(RequestHead parsed) {
     const Request& request = parsed.request;
     if (request.headers.count("transfer-encoding") != 0) return Send(Plain(411), request, true);
+    // No Content-Length (and no Transfer-Encoding) is a request without a
+    // body (RFC 9112 6.3), as `curl -X POST` sends.
     const std::string length = request.header("content-length");
-    if (length.empty()) return Send(Plain(411), request, true);
-    if (length.size() > 9 || std::stoul(length) > limits_.max_body_bytes) return Send(Plain(413), request, true);
+    if (length.size() > 9 || (!length.empty() && std::stoul(length) > limits_.max_body_bytes))
+      return Send(Plain(413), request, true);
+    body_length_ = length.empty() ? 0 : std::stoul(length);
     const std::string type = Lower(request.header("content-type"));
-    if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return Send(Plain(415), request, true);
-    body_length_ = std::stoul(length);
+    if (body_length_ > 0 && type.rfind("application/x-www-form-urlencoded", 0) != 0)
+      return Send(Plain(415), request, true);
     posting_ = std::make_unique<RequestHead>(std::move(parsed));
     NextBody();
   }
@@ -513,6 +541,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   std::weak_ptr<Impl> server_;
   const Limits limits_;
   const std::string peer_;
+  const std::string peer_address_;
   std::string in_;            // bytes received and not yet consumed
   std::size_t scanned_ = 0;   // in_ holds no head terminator before this
   // A request is under way, so the request deadline runs rather than the

@@ -25,6 +25,10 @@ struct Request {
   std::string query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body = {};  // POST to a path in Limits::post_paths only
+  // The peer's IP address as text ("127.0.0.1", "::1"); empty when unknown.
+  // Set by the server for every request; callers decide what to trust.
+  std::string peer = {};
+  bool from_loopback() const;  // peer is 127.0.0.0/8, ::1 or ::ffff:127.x
   std::string header(const std::string& lower_name) const;
 };
 
@@ -46,7 +50,9 @@ struct Limits {
   std::chrono::seconds write_timeout{30};     // to send one whole response
   // Paths that take POST (e.g. a WebSub hub): an
   // application/x-www-form-urlencoded body with a Content-Length of at most
-  // max_body_bytes, read before the handler runs. Any other POST gets 405.
+  // max_body_bytes, read before the handler runs, or no body at all (no
+  // Content-Length, or 0). An entry ending in '*' takes every path that
+  // starts with the rest ("/sources/*"). Any other POST gets 405.
   std::set<std::string> post_paths = {};
   std::size_t max_body_bytes = 16 * 1024;
 };

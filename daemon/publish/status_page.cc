@@ -14,7 +14,8 @@ enum class Health { kOk, kFailing, kGone, kNeverFetched, kScrapePending };
 
 Health HealthOf(const IndexSource& s) {
   if (s.scrape_pending) return Health::kScrapePending;
-  if (!s.state) return Health::kNeverFetched;
+  // The poller records a new source's first planned poll before it fetches.
+  if (!s.state || (s.state->last_attempt == 0 && s.state->last_outcome.empty())) return Health::kNeverFetched;
   if (s.state->gone && s.state->gone_url == s.url) return Health::kGone;
   return s.state->consecutive_failures > 0 ? Health::kFailing : Health::kOk;
 }
