@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
+#include "daemon/app/check_online.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/health.h"
 #include "daemon/app/scrape_cli.h"
@@ -76,7 +77,15 @@ int CheckCommand(const Args& args) {
   }
   std::printf("%s: %zu sources, %zu topics: ok\n", dir.c_str(), config.value()->catalog.sources.size(),
               config.value()->catalog.topics.size());
-  return 0;
+  if (!args.has("--online")) return 0;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  const auto online = redwire::app::CheckOnline(*config.value());
+  curl_global_cleanup();
+  std::fputs(online.text.c_str(), stdout);
+  return online.failing > 0 ? 3 : 0;
 }
 
 int StatusCommand(const Args& args) {
@@ -270,13 +279,20 @@ kept. Under systemd it reports READY=1, STATUS= and WATCHDOG=1 (Type=notify).
      {"--config", "--state"},
      RunCommand},
     {"check", "validate the configuration and list every error",
-     R"(usage: redwire check --config DIR
+     R"(usage: redwire check --config DIR [--online]
 
 Validates every DIR/*.toml: TOML syntax, known keys, unique ids, URLs,
 intervals, scrape selectors and topic rules. Prints every error as
 file:line:col: message and exits 1 if there is any; exits 0 otherwise.
+
+  --online  also fetch every source once (politely: the config's per-host
+            limits and delays) and say, per source, whether its feed
+            parses, whether its scrape rules still extract items, and
+            whether a page's site has a feed (advertised, linked or at its
+            CMS's usual paths) to use instead. Exits 3 when any source
+            fails or its rules extract nothing. Nothing is stored.
 )",
-     {{"--config", true}},
+     {{"--config", true}, {"--online", false}},
      {"--config"},
      CheckCommand},
     {"status", "print each source's health",

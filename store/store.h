@@ -61,6 +61,12 @@ struct SourceState {
   std::string moved_from;           // the configured URL moved_to replaced (a config change resets it)
   bool gone = false;                // 410 Gone: not polled until the configured URL changes
   std::string gone_url;             // the configured URL that answered 410
+  // A feed found on the site of the page a source points to (issue 17):
+  // polled instead of a page without scrape rules while found_on is still
+  // the configured URL; only reported for a page with rules.
+  std::string found_feed;           // empty: none found (or not looked for)
+  std::string found_on;             // the configured URL it was found for
+  UnixTime found_checked = 0;       // when the site was last searched
 };
 
 struct UpsertStats {

@@ -31,8 +31,14 @@ std::string Reason(const fetch::Response& r) {
 void Next(std::shared_ptr<Search> s);
 
 void Finish(const std::shared_ptr<Search>& s) {
-  const std::size_t total = s->found_on_page.size() + (s->result.probed ? s->probes.size() : 0);
-  s->result.unchecked = static_cast<int>(total > s->next ? total - s->next : 0);
+  // Probes left once one was a feed are not worth mentioning.
+  const std::size_t on_page = s->found_on_page.size();
+  std::size_t left = on_page > s->next ? on_page - s->next : 0;
+  if (s->result.probed && s->result.feeds.empty()) {
+    const std::size_t probed = s->next > on_page ? s->next - on_page : 0;
+    left += s->probes.size() > probed ? s->probes.size() - probed : 0;
+  }
+  s->result.unchecked = static_cast<int>(left);
   auto done = std::move(s->done);
   done(std::move(s->result));
 }

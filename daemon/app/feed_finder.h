@@ -39,6 +39,7 @@ struct FeedSearch {
   std::vector<RejectedFeed> rejected;  // candidates that were no feed
   bool probed = false;                 // the CMS's paths were tried
   int unchecked = 0;                   // candidates left out by kMaxFeedChecks or first_only
+                                       // (not probes after one was a feed)
 };
 
 struct FinderOptions {

@@ -31,11 +31,26 @@ struct Row {
   long long items_new = 0;
   long long next_due = 0;
   std::string error;
+  std::string found_feed;  // a feed found for the source's page
+  std::string note;        // what that means for the source
 };
 
+// Without the config it is not known whether the source scrapes the page.
+std::string FoundNote(const std::string& feed) { return feed.empty() ? "" : "a feed was found for the page: " + feed; }
+
 Row FromState(const store::SourceState& s) {
-  return {s.source_id, s.last_outcome, s.last_attempt, s.last_success,
-          s.consecutive_failures, s.items_new, s.next_due, s.last_error};
+  const std::string found = s.found_on.empty() ? "" : s.found_feed;
+  return {s.source_id, s.last_outcome, s.last_attempt, s.last_success, s.consecutive_failures,
+          s.items_new, s.next_due, s.last_error, found, FoundNote(found)};
+}
+
+// The note once the source's config is known: a page without rules polls
+// the feed, one with rules could.
+void RefineNote(Row& row, const store::SourceState& s, const config::Source& source) {
+  row.found_feed = s.found_on == source.url ? s.found_feed : "";
+  if (row.found_feed.empty()) row.note.clear();
+  else if (scrape::HasRules(source.scrape)) row.note = "the site has a feed, " + row.found_feed + ": make it the source's url instead of scraping";
+  else row.note = "using the feed " + row.found_feed + " found on the page (make it the source's url)";
 }
 
 // "3m ago", "2h ago", "in 5m"; "-" for never.
@@ -88,6 +103,7 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
                   Age(r.next_due, now).c_str());
     out += line;
     out += Printable(r.error, 200) + "\n";
+    if (!r.note.empty()) out += "  note: " + Printable(r.note, 300) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
@@ -103,7 +119,8 @@ std::string RenderJson(const std::vector<Row>& rows) {
            ",\"last_success\":" + std::to_string(r.last_success) +
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) + ",\"next_due\":" + std::to_string(r.next_due) +
-           ",\"error\":" + JsonString(r.error) + "}";
+           ",\"error\":" + JsonString(r.error) + ",\"found_feed\":" + JsonString(r.found_feed) +
+           ",\"note\":" + JsonString(r.note) + "}";
   }
   return out + "\n]\n";
 }
@@ -117,7 +134,11 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
   auto states = store.value()->AllSourceStates();
   if (!states.ok()) return states.error();
   std::map<std::string, Row> by_id;
-  for (const auto& s : states.value()) by_id[s.source_id] = FromState(s);
+  std::map<std::string, store::SourceState> state_of;
+  for (const auto& s : states.value()) {
+    by_id[s.source_id] = FromState(s);
+    state_of[s.source_id] = s;
+  }
   if (options.config_dir.empty()) {
     std::vector<Row> rows;
     for (auto& [id, row] : by_id) rows.push_back(std::move(row));
@@ -136,6 +157,7 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
       rows.push_back(row);
       continue;
     }
+    RefineNote(it->second, state_of[source.id], source);
     rows.push_back(std::move(it->second));
     by_id.erase(it);
   }
@@ -334,6 +356,9 @@ Result<std::vector<Row>> FromDaemon(const HealthOptions& options) {
     r.items_new = Number(*o, {"items_new"});
     r.next_due = Number(*o, {"next_due"});
     r.error = Text(*o, {"last_error", "error"});
+    r.found_feed = Text(*o, {"found_feed"});
+    r.note = Text(*o, {"note"});
+    if (r.note.empty()) r.note = FoundNote(r.found_feed);
     rows.push_back(std::move(r));
   }
   return rows;
