@@ -329,7 +329,7 @@ TEST_CASE("redwire check --online fetches each source once and names the rules t
   INFO(run.out);
   CHECK(run.status == 3);
   CHECK(run.out.find("a-feed  ok     feed, 2 items (rss20)") != std::string::npos);
-  CHECK(run.out.find("granma  ok     1 items by the rules (1 without a date, 0 dates unparsed)") != std::string::npos);
+  CHECK(run.out.find("granma  ok     1 item by the rules (1 without a date, 0 dates unparsed)") != std::string::npos);
   CHECK(run.out.find("the site has a feed: " + server.url("/feed") + " (use it as the url instead of scraping)") !=
         std::string::npos);
   CHECK(run.out.find("wfdy    EMPTY  the rules extract nothing: item selector 'div.statement-list > div' matched "
@@ -340,7 +340,7 @@ TEST_CASE("redwire check --online fetches each source once and names the rules t
   // The plain site's usual paths are probed: /rss.xml is there.
   CHECK(run.out.find("matched nothing\n" + std::string(15, ' ') + "the site has a feed: " + server.url("/rss.xml")) !=
         std::string::npos);
-  CHECK(run.out.find("5 sources: 3 fetched and fine, 1 whose rules extract nothing, 1 failing; 3 pages with a feed") !=
+  CHECK(run.out.find("5 sources: 3 fetched and fine, 1 whose rules extract nothing, 1 failing; 3 with a feed found for the page") !=
         std::string::npos);
   // Each source fetched once.
   CHECK(server.count("/feed.xml", 200) == 1);

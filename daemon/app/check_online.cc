@@ -35,6 +35,8 @@ struct Line {
   std::string feed;     // a feed found for a page
 };
 
+std::string Items(std::size_t n) { return fmt::format("{} item{}", n, n == 1 ? "" : "s"); }
+
 std::string Reason(const fetch::Response& r) {
   if (r.outcome == fetch::Outcome::kHttpError) return "HTTP " + std::to_string(r.status);
   return r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error;
@@ -51,7 +53,7 @@ Line ScrapeLine(const config::Source& source, const fetch::Response& r, UnixTime
     std::string why = x->warnings.empty() ? "" : ": " + x->warnings.front();
     return {"EMPTY", "the rules extract nothing" + why, ""};
   }
-  std::string text = fmt::format("{} items by the rules", x->items.size());
+  std::string text = Items(x->items.size()) + " by the rules";
   if (x->undated > 0 || x->bad_dates > 0) text += fmt::format(" ({} without a date, {} dates unparsed)", x->undated, x->bad_dates);
   return {"ok", text, ""};
 }
@@ -84,7 +86,7 @@ OnlineCheck CheckOnline(const LiveConfig& config) {
       if (!rules) {
         auto feed = parse::ParseFeed(r.body, parse::Context{s.id, url, r.content_type, now});
         if (feed.ok()) {
-          line = {"ok", fmt::format("feed, {} items ({})", feed->items.size(), feed->format), ""};
+          line = {"ok", fmt::format("feed, {} ({})", Items(feed->items.size()), feed->format), ""};
           return;
         }
       } else {
@@ -102,8 +104,8 @@ OnlineCheck CheckOnline(const LiveConfig& config) {
         if (rules) return;
         line = search.feeds.empty()
                    ? Line{"FAIL", "a web page with no scrape rules and no feed of its site found", ""}
-                   : Line{"ok", fmt::format("a web page; its site's feed {} has {} items", search.feeds.front().url,
-                                            search.feeds.front().feed.items.size()),
+                   : Line{"ok", fmt::format("a web page; its site's feed {} has {}", search.feeds.front().url,
+                                            Items(search.feeds.front().feed.items.size())),
                           search.feeds.front().url};
       });
     });
@@ -130,7 +132,7 @@ OnlineCheck CheckOnline(const LiveConfig& config) {
   }
   out.failing = empty + failed;
   out.text += fmt::format("{} sources: {} fetched and fine, {} whose rules extract nothing, {} failing; "
-                          "{} pages with a feed\n",
+                          "{} with a feed found for the page\n",
                           sources.size(), static_cast<int>(sources.size()) - empty - failed, empty, failed, feeds);
   return out;
 }
