@@ -2,7 +2,8 @@
 // fixture's rows repeated with distinct titles, links, dates and teasers
 // until the page reaches the size, extracted with the shipped-style rules.
 // Reports the median and the best of ROUNDS runs of: gumbo's parse alone,
-// scrape::Extract without summaries, and with sanitised summaries.
+// scrape::Extract without summaries, with sanitised summaries, and
+// scrape::Suggest finding the list and its rules with none given.
 //
 //   build/bench/scrape_bench [ROUNDS] [KB]
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "daemon/scrape/scrape.h"
+#include "daemon/scrape/suggest.h"
 
 namespace fs = std::filesystem;
 using namespace redwire;
@@ -98,6 +100,20 @@ int main(int argc, char** argv) {
   auto lean_rules = scrape::Rules::Compile(lean);
   const auto without_summary = time([&] { extract(lean_rules.value()); });
   const auto full = time([&] { extract(rules.value()); });
+  // Issue 17: the same page without rules. The list, its rules and its
+  // items, ranked against the page's other candidate lists.
+  std::size_t suggested = 0, lists = 0;
+  std::string picked;
+  const auto suggest = time([&] {
+    auto found = scrape::Suggest(page, where, 5);
+    if (!found.ok() || found->empty()) {
+      failed = true;
+      return;
+    }
+    lists = found->size();
+    suggested = found->front().extraction.items.size();
+    picked = found->front().rules.item;
+  });
   if (failed) {
     std::fprintf(stderr, "extract failed\n");
     return 1;
@@ -107,5 +123,7 @@ int main(int argc, char** argv) {
   std::printf("  gumbo parse + one tree walk      %8.2f (%.2f)\n", parse.first, parse.second);
   std::printf("  extract: title, link, date       %8.2f (%.2f)\n", without_summary.first, without_summary.second);
   std::printf("  extract: + sanitised summaries   %8.2f (%.2f)\n", full.first, full.second);
+  std::printf("  suggest (no rules): %zu lists, best '%s' with %zu items\n", lists, picked.c_str(), suggested);
+  std::printf("  suggest                          %8.2f (%.2f)\n", suggest.first, suggest.second);
   return 0;
 }

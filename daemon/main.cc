@@ -124,6 +124,7 @@ int ScrapeCommand(const Args& args) {
   options.config_dir = args.get("--config");
   options.json = args.has("--json");
   options.allow_private = args.has("--allow-private");
+  options.suggest = args.has("--suggest");
   auto& r = options.rules;
   r.item = args.get("--item");
   r.xpath = args.get("--xpath");
@@ -137,8 +138,25 @@ int ScrapeCommand(const Args& args) {
   r.date_lang = args.get("--date-lang");
   r.content = args.get("--content");
   r.paginate = args.get("--paginate");
+  r.date_group = args.get("--date-group");
+  r.date_page = args.get("--date-page");
+  r.title_pattern = args.get("--title-pattern");
+  r.link_pattern = args.get("--link-pattern");
+  r.date_pattern = args.get("--date-pattern");
   r.follow = args.has("--follow");
   if (args.has("--max-follow")) r.max_follow = std::atoi(args.get("--max-follow").c_str());
+  if (args.has("--now")) {
+    // The moment relative dates ("2 hours ago") count back from, and past
+    // which a date is refused as in the future: a saved page's fetch time.
+    const std::string now = args.get("--now");
+    const auto when = redwire::parse::ParseDate(now);
+    if (!when || *when <= 0) {
+      std::fprintf(stderr, "redwire scrape: --now wants a date such as 2026-03-05T10:00:00Z, not '%s'\n",
+                   now.c_str());
+      return 2;
+    }
+    options.now = *when;
+  }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     std::fprintf(stderr, "redwire: curl_global_init failed\n");
     return 1;
@@ -314,15 +332,21 @@ Exits 0 when every source's last fetch succeeded, 3 when any is failing,
      {},
      StatusCommand},
     {"scrape", "show the items scrape rules extract from a page",
-     R"(usage: redwire scrape (URL | FILE) --item SEL [--title SEL] [--link SEL] [...]
-       redwire scrape [URL | FILE] --source ID --config DIR [--title SEL ...]
+     R"(usage: redwire scrape (URL | FILE) --suggest [--json]
+       redwire scrape (URL | FILE) --item SEL [--title SEL] [--link SEL] [...]
+       redwire scrape [URL | FILE] --source ID --config DIR [--suggest | --title SEL ...]
 
 Fetches URL (or reads a saved FILE), extracts its items with the rules and
 prints them as a table with counts and warnings: a selector that matched
 nothing, items without dates, dates that failed to parse. Nothing is stored.
-With --source the rules (and URL) of a configured page source are used;
-rules given as flags override them.
+With --source the rules (and URL) of a configured source are used (a feed
+source's page too, with rules from the flags or --suggest); rules given as
+flags override them.
 
+  --suggest          no rules needed: find the page's news lists (blocks
+                     repeated 3+ times, each with one article link), best
+                     first, and print each one's items and its rules as a
+                     [source.scrape] TOML table to paste into feeds/*.toml
   --item SEL         CSS selector of one item (or --xpath EXPR)
   --title/--link/--date/--summary/--author/--image SEL
                      CSS selectors inside the item; a trailing @attr takes
@@ -330,9 +354,16 @@ rules given as flags override them.
   --date-format FMT  strftime-like, e.g. "%m/%d/%y, %I:%M %p"
   --date-lang LANG   language of month names (el, es, pt, ru, tr, ...)
   --paginate SEL     the "older posts" link; shown as "next page"
+  --date-group SEL   date from the nearest header above the item matching SEL
+  --date-page SEL    date of the whole page (a masthead) for undated items
+  --title-pattern RE, --link-pattern RE, --date-pattern RE
+                     keep only the regex's first capture group of the field
+                     (--date @link --date-pattern '/(\d{4}/\d{2}/\d{2})/')
   --follow --content SEL [--max-follow N]
                      also fetch the first N item pages for their article text
   --url URL          the URL a FILE was saved from (resolves its links)
+  --now DATE         the time the page was fetched (RFC 3339, default now):
+                     relative dates count back from it, later dates are refused
   --allow-private    allow loopback/private addresses
   --json             print JSON instead of the table
 
@@ -342,8 +373,9 @@ fetch failure), 2 on usage errors. See docs/scraping.md.
      {{"--item", true}, {"--xpath", true}, {"--title", true}, {"--link", true}, {"--date", true},
       {"--summary", true}, {"--author", true}, {"--image", true}, {"--date-format", true},
       {"--date-lang", true}, {"--content", true}, {"--paginate", true}, {"--follow", false},
-      {"--max-follow", true}, {"--url", true}, {"--source", true}, {"--config", true},
-      {"--allow-private", false}, {"--json", false}},
+      {"--max-follow", true}, {"--url", true}, {"--now", true}, {"--source", true}, {"--config", true},
+      {"--allow-private", false}, {"--json", false}, {"--suggest", false}, {"--date-group", true},
+      {"--date-page", true}, {"--title-pattern", true}, {"--link-pattern", true}, {"--date-pattern", true}},
      {},
      ScrapeCommand},
     {"discover", "find the feeds of a web page's site",

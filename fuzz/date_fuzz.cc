@@ -3,6 +3,7 @@
 // names, day-first, a strftime-like format); the rest is the date text.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "daemon/parse/parse.h"
@@ -28,6 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hints.day_first = (pick & 0x10) == 0;
   hints.format = kFormats[pick >> 5];
   hints.now = kNow;
-  (void)redwire::parse::ParseHumanDate(text, hints);
+  std::string refusal;
+  (void)redwire::parse::ParseHumanDate(text, hints, &refusal);
+  hints.day_first.reset();  // the order unknown: ambiguous dates are refused
+  (void)redwire::parse::ParseHumanDate(text, hints, &refusal);
   return 0;
 }

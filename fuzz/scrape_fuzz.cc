@@ -1,5 +1,6 @@
 // HTML scraper: any bytes as a page, read with two fixed rule sets of the
-// shapes operators write (CSS with pagination and follow, XPath), plus
+// shapes operators write (CSS with pagination, follow, dates from outside
+// the item and a pattern; XPath), with no rules at all (Suggest), plus
 // feed discovery and bare selectors. Extracted summaries and article bodies
 // must be sanitised HTML (safe_html.h) and links http(s).
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "daemon/scrape/scrape.h"
+#include "daemon/scrape/suggest.h"
 #include "fuzz/safe_html.h"
 
 namespace {
@@ -40,6 +42,9 @@ const Rules& CssRules() {
     t.content = "div.article > div.body";
     t.paginate = "li.next a @href";
     t.follow = true;
+    t.date_group = "h2.date-header, li.day:has(> time)";
+    t.date_page = "header .today";
+    t.title_pattern = R"(^(?:\[[^\]]*\]\s*)?(.+))";
     return MustCompile(t);
   }();
   return rules;
@@ -90,6 +95,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto content = redwire::scrape::ExtractContent(html, CssRules(), page.url); content.ok()) {
     redwire::fuzz::CheckSafeHtml(content.value().html);
+  }
+  // No rules (issue 17): every suggested list's rules must compile and
+  // extract what the suggestion shows.
+  if (auto found = redwire::scrape::Suggest(html, page, 3); found.ok()) {
+    for (const auto& s : found.value()) {
+      Check(s.extraction);
+      if (!Rules::Compile(s.rules).ok()) redwire::fuzz::Violated("suggested rules that do not compile", s.rules.item, "");
+      (void)redwire::scrape::RulesToml(s.rules);
+    }
   }
   static const Selector kLinks = Selector::Compile("a[href^=http] @href").value();
   (void)redwire::scrape::SelectValues(html, kLinks);

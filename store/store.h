@@ -45,7 +45,7 @@ struct SourceState {
   UnixTime last_attempt = 0;
   UnixTime last_success = 0;
   std::string last_outcome;     // "ok", "not-modified", "http-error", ...
-  std::string last_error;       // reason when the last attempt failed
+  std::string last_error;       // reason when the last attempt failed; after a success, its warnings ("warning: ...") or empty
   long last_status = 0;
   int consecutive_failures = 0;
   int items_new = 0;            // new items on the last successful fetch
@@ -61,6 +61,10 @@ struct SourceState {
   std::string moved_from;           // the configured URL moved_to replaced (a config change resets it)
   bool gone = false;                // 410 Gone: not polled until the configured URL changes
   std::string gone_url;             // the configured URL that answered 410
+  // Scrape `auto = true` (issue 17): the item selector of the list picked on
+  // the last poll, and the one before it when the pick changed.
+  std::string scrape_pick;
+  std::string scrape_pick_was;
   // A feed found on the site of the page a source points to (issue 17):
   // polled instead of a page without scrape rules while found_on is still
   // the configured URL; only reported for a page with rules.

@@ -2,6 +2,7 @@
 // variants and ParseHumanDate's shapes (issue 3 point 3, issue 4 point 2).
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,13 +18,15 @@ using redwire::parse::ParseDate;
 using redwire::parse::ParseHumanDate;
 
 constexpr UnixTime kNow = 1741600800;  // 2025-03-10T10:00:00Z, a Monday
+constexpr UnixTime kLater = 1796083200;  // 2026-12-01T00:00:00Z: after every dated shape below
 
-DateHints Hints(std::string format = {}, std::string lang = {}, bool day_first = true) {
+DateHints Hints(std::string format = {}, std::string lang = {},
+                std::optional<bool> day_first = std::nullopt, UnixTime now = kNow) {
   DateHints h;
   h.format = std::move(format);
   h.lang = std::move(lang);
   h.day_first = day_first;
-  h.now = kNow;
+  h.now = now;
   return h;
 }
 
@@ -68,7 +71,7 @@ TEST_CASE("ParseHumanDate recognises the shapes party sites print", "[dates][hum
   };
   for (const auto& [text, expected] : cases) {
     INFO(text);
-    const auto parsed = ParseHumanDate(text, Hints());
+    const auto parsed = ParseHumanDate(text, Hints({}, {}, std::nullopt, kLater));
     REQUIRE(parsed.has_value());
     CHECK(*parsed == expected);
   }
@@ -76,9 +79,11 @@ TEST_CASE("ParseHumanDate recognises the shapes party sites print", "[dates][hum
 
 TEST_CASE("ParseHumanDate: numeric order, formats and languages", "[dates][human]") {
   SECTION("ambiguous numbers follow day_first; impossible orders are fixed") {
-    CHECK(ParseHumanDate("5/3/2024", Hints()) == 1709596800);                  // 5 March
+    CHECK(ParseHumanDate("5/3/2024", Hints({}, {}, true)) == 1709596800);      // 5 March
     CHECK(ParseHumanDate("5/3/2024", Hints({}, {}, false)) == 1714694400);     // May 3
     CHECK(ParseHumanDate("3/25/2024", Hints()) == 1711324800);                 // only M/D fits
+    CHECK(ParseHumanDate("25/3/2024", Hints()) == 1711324800);                 // only D/M fits
+    CHECK(ParseHumanDate("5/5/2024", Hints()) == 1714867200);                  // either way
   }
   SECTION("a format decides: SolidNet's M/D/YY with a 12-hour clock") {
     CHECK(ParseHumanDate("12/2/24, 10:55 AM", Hints("%m/%d/%y, %I:%M %p")) == 1733136900);
@@ -88,8 +93,8 @@ TEST_CASE("ParseHumanDate: numeric order, formats and languages", "[dates][human
   SECTION("formats with localised month and weekday names") {
     CHECK(ParseHumanDate("22 Ιουνίου 2017", Hints("%d %B %Y", "el")) == 1498089600);
     CHECK(ParseHumanDate("Τρίτη, 22 Ιουνίου 2017", Hints("%A, %d %B %Y", "el")) == 1498089600);
-    CHECK(ParseHumanDate("28.08.2025", Hints("%d.%m.%Y")) == 1756339200);
-    CHECK(ParseHumanDate("2025-08-28 14:05", Hints("%F %R")) == 1756389900);
+    CHECK(ParseHumanDate("28.08.2025", Hints("%d.%m.%Y", {}, {}, kLater)) == 1756339200);
+    CHECK(ParseHumanDate("2025-08-28 14:05", Hints("%F %R", {}, {}, kLater)) == 1756389900);
     CHECK(ParseHumanDate("Mar 6", Hints("%b %d")) == 1741219200);  // year from now
   }
   SECTION("a format that does not match falls back to recognition") {
@@ -131,6 +136,45 @@ TEST_CASE("ParseHumanDate: relative dates need `now`", "[dates][human]") {
   DateHints no_clock = Hints();
   no_clock.now = 0;
   CHECK_FALSE(ParseHumanDate("2 hours ago", no_clock).has_value());
+}
+
+// Issue 15: scraped pages turned "1931 confirmados" into 1931-01-01,
+// "20.07.27" into 2027-07-20 and guessed 5/3 against 3/5. No date, with the
+// reason, is the answer; the scraper shows the reason as a warning.
+TEST_CASE("ParseHumanDate never invents a date, and says why", "[dates][human]") {
+  const std::pair<const char*, const char*> refused[] = {
+      {"1931", "a bare number is not a date"},                       // "1931 confirmados" (a count)
+      {"2025", "a bare number is not a date"},
+      {"12", "a bare number is not a date"},
+      {"3rd", "a bare number is not a date"},
+      {"20.07.27", "the date is in the future"},                     // 2-digit year: 2027
+      {"15 December 2025", "the date is in the future"},
+      {"Dec 15, 2025 10:00", "the date is in the future"},
+      {"05/03/24", "day and month order is ambiguous (set date_format)"},
+      {"5.3.2024 14:20", "day and month order is ambiguous (set date_format)"},
+      {"Mar 2025 10:00", "a time of day without the day of the month"},
+  };
+  for (const auto& [text, reason] : refused) {
+    INFO(text);
+    std::string why;
+    CHECK_FALSE(ParseHumanDate(text, Hints(), &why).has_value());
+    CHECK(why == reason);
+  }
+  // What is a date keeps its reading, with no reason given.
+  std::string why = "unset";
+  CHECK(ParseHumanDate("14/12/2015", Hints(), &why) == 1450051200);
+  CHECK(why.empty());
+  CHECK(ParseHumanDate("Mar 2025", Hints()) == 1740787200);  // month precision, no clock
+  CHECK_FALSE(ParseHumanDate("Read more", Hints(), &why).has_value());
+  CHECK(why.empty());  // no date at all is not a refusal
+  // Within a day of `now` is clock skew or a zone ahead of UTC, not the future.
+  CHECK(ParseHumanDate("11 March 2025", Hints()) == 1741651200);
+  // A yearless date is the latest one not after now, never next year's.
+  CHECK(ParseHumanDate("Dec 24", Hints()) == 1734998400);
+  // Relative dates count back from the `now` given (the fetch time).
+  CHECK(ParseHumanDate("5 ore fa", Hints({}, {}, {}, kLater)) == kLater - 5 * 3600);
+  CHECK(ParseHumanDate("hace 2 horas", Hints({}, {}, {}, kLater)) == kLater - 2 * 3600);
+  CHECK(ParseHumanDate("2 часа назад", Hints({}, {}, {}, kLater)) == kLater - 2 * 3600);
 }
 
 TEST_CASE("ParseHumanDate rejects text without a date", "[dates][human]") {

@@ -300,15 +300,29 @@ TEST_CASE("bodies that are not feeds are errors with a reason", "[errors]") {
 
 TEST_CASE("item ids: guid, else canonical link, else a stable hash; first wins", "[ids]") {
   const Context context = MakeContext("https://example.org/feed");
-  SECTION("duplicate guids inside one feed") {
+  SECTION("an item repeated word for word is one item, under its guid") {
+    const ParsedFeed feed = ParseOk(
+        RssWithItems("<item><title>First</title><guid>g-1</guid></item>"
+                     "<item><title>First</title><guid>g-1</guid></item>"
+                     "<item><title>Third</title><guid>g-2</guid></item>"),
+        context);
+    REQUIRE(feed.items.size() == 2);
+    CHECK(feed.items[0].id == "g-1");
+    CHECK(feed.items[1].id == "g-2");
+  }
+  SECTION("different items under one guid are kept apart") {
     const ParsedFeed feed = ParseOk(
         RssWithItems("<item><title>First</title><guid>g-1</guid></item>"
                      "<item><title>Second</title><guid>g-1</guid></item>"
                      "<item><title>Third</title><guid>g-2</guid></item>"),
         context);
-    REQUIRE(feed.items.size() == 2);
+    REQUIRE(feed.items.size() == 3);
     CHECK(feed.items[0].title == "First");
-    CHECK(feed.items[1].id == "g-2");
+    CHECK(feed.items[1].title == "Second");
+    CHECK(feed.items[0].id.rfind("hash:", 0) == 0);
+    CHECK(feed.items[0].id != feed.items[1].id);
+    CHECK(feed.items[0].guid == "g-1");  // the guid itself is kept as given
+    CHECK(feed.items[2].id == "g-2");    // an id no other item shares is unchanged
   }
   SECTION("no guid: the canonical link") {
     const ParsedFeed feed = ParseOk(

@@ -183,6 +183,36 @@ TEST_CASE("redwire scrape reports selectors that match nothing and exits 3 witho
   CHECK(bad.out.find("item") != std::string::npos);
 }
 
+TEST_CASE("redwire scrape --now: relative dates count back from it, later dates are refused", "[cli]") {
+  const std::vector<std::string> rules = {"--url", "https://www.example.cu/noticias", "--item", "article.nota",
+                                          "--title", "h2 a", "--date", "span.fecha"};
+  std::vector<std::string> args = rules;
+  args.insert(args.end(), {"--now", "2026-04-02T00:00:00Z"});
+  const Run table = Scrape("dates-refused.html", args);
+  INFO(table.out);
+  CHECK(table.status == 0);
+  CHECK(table.out.find("2026-04-01 19:00  Solidarietà con Cuba") != std::string::npos);  // 5 ore fa
+  CHECK(table.out.find("2026-04-01 22:00  Marcha del Primero de Mayo") != std::string::npos);
+  CHECK(table.out.find("warning: 1 dates refused: the date is in the future, e.g. '20.07.27'") != std::string::npos);
+  CHECK(table.out.find("warning: 1 dates refused: a bare number is not a date") != std::string::npos);
+
+  args.push_back("--json");
+  const Run json = Scrape("dates-refused.html", args);
+  INFO(json.out);
+  CHECK(json.out.find("day and month order is ambiguous") != std::string::npos);
+
+  // A year later, 20.07.27 is past and a date; a bad --now is a usage error.
+  args = rules;
+  args.insert(args.end(), {"--now", "2027-08-01T00:00:00Z"});
+  const Run later = Scrape("dates-refused.html", args);
+  CHECK(later.out.find("in the future") == std::string::npos);
+  args = rules;
+  args.insert(args.end(), {"--now", "yesterday-ish"});
+  const Run bad = Scrape("dates-refused.html", args);
+  CHECK(bad.status == 2);
+  CHECK(bad.out.find("--now") != std::string::npos);
+}
+
 TEST_CASE("redwire scrape URL reads a page in the charset its server names", "[cli]") {
   redwire::testing::FixtureServer server;
   server.Static("/", "text/html; charset=iso-8859-7", ReadFixture("rizospastis-greek-iso8859-7.html"), "\"v1\"");

@@ -133,6 +133,7 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
                 "</head><body><p>Welcome</p></body></html>");
   });
   origin.Static("/blog/feed.xml", "application/rss+xml", Fixture("e2e/kke.rss"), "\"v1\"");
+  origin.Route("/noticias", [](const FixtureRequest&) { return Html(Fixture("scrape/dates-refused.html")); });
 
   const fs::path dir = fs::temp_directory_path() / ("redwire-scrape-e2e-" + std::to_string(std::random_device{}()));
   fs::create_directories(dir / "config");
@@ -146,6 +147,8 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
       << "date = \"span.date\"\ndate_format = \"%m/%d/%y, %I:%M %p\"\nsummary = \"div.field--name-body\"\n"
       << "paginate = \"li.pager__item--next a\"\nmax_pages = 3\n\n"
       << "[[source]]\nid = \"blog\"\nurl = \"" << origin.url("/blog/") << "\"\nevery = \"2s\"\nallow_private = true\n\n"
+      << "[[source]]\nid = \"refused\"\nurl = \"" << origin.url("/noticias") << "\"\nevery = \"2s\"\n"
+      << "allow_private = true\n[source.scrape]\nitem = \"article.nota\"\ntitle = \"h2 a\"\ndate = \"span.fecha\"\n\n"
       << "[[source]]\nid = \"later\"\nurl = \"" << origin.url("/later/") << "\"\nallow_private = true\n[source.scrape]\n";
   std::ofstream(dir / "config" / "topics.toml")
       << "[[topic]]\nid = \"syria\"\ntitle = \"Syria\"\nmatch = 'syria OR syrian'\n\n"
@@ -201,6 +204,17 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
   auto cuba = Entries(Get(base + "/topics/cuba-solidarity.atom"));
   CHECK(Find(cuba, "Solidarity with Cuba against the US blockade"));
   CHECK(Find(cuba, "CP of Cuba, Solidarity against the blockade"));
+
+  // Dates the page does not fully give are no dates, and the source's
+  // health says so (issue 15); the relative ones count back from the fetch.
+  std::string health;
+  REQUIRE(WaitFor([&] { return (health = Get(base + "/status.json")).find("\"refused\"") != std::string::npos &&
+                               health.find("dates refused") != std::string::npos; }, 20s));
+  INFO(health);
+  CHECK(health.find("1 dates refused: a bare number is not a date, e.g. '1931 confirmados'") != std::string::npos);
+  CHECK(health.find("day and month order is ambiguous") != std::string::npos);
+  CHECK(health.find("the date is in the future, e.g. '20.07.27'") != std::string::npos);
+  CHECK(Entries(Get(base + "/sources/refused.atom")).size() == 8);
 
   // Later polls: item pages are not fetched again, older pages are not
   // re-read, and a page without rules is polled only for a feed of its

@@ -18,7 +18,9 @@ using redwire::scrape::RuleText;
 
 namespace {
 
-constexpr UnixTime kNow = 1763769600;  // 2025-11-22 00:00:00 UTC
+// After the latest date on the saved pages (SACP, 1 April 2026): a date
+// after `now` is refused as in the future (issue 15).
+constexpr UnixTime kNow = 1775088000;  // 2026-04-02 00:00:00 UTC
 
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(REDWIRE_FIXTURES) + "/scrape/" + name, std::ios::binary);
@@ -456,4 +458,53 @@ TEST_CASE("autodiscovery on saved pages", "[fixtures]") {
   CHECK(joomla[0].url == "https://setubal.pcp.pt/posicoes-politicas?format=feed&type=rss");
   CHECK(joomla[1].type == "application/atom+xml");
   CHECK(redwire::scrape::DiscoverFeeds(Fixture("kke-news.html"), "https://inter.kke.gr/en/").empty());
+}
+
+TEST_CASE("dates a page does not fully give are no dates, each with a warning (issue 15)", "[fixtures]") {
+  RuleText r;
+  r.item = "article.nota";
+  r.title = "h2 a";
+  r.date = "span.fecha";
+  const UnixTime fetched = Utc(2026, 4, 2);  // the page's fetch time: "now" for its dates
+  auto rules = Rules::Compile(r);
+  REQUIRE(rules.ok());
+  auto out = redwire::scrape::Extract(Fixture("dates-refused.html"), rules.value(),
+                                      {"test", "https://www.example.cu/noticias", "es", fetched});
+  REQUIRE(out.ok());
+  const Extraction& x = out.value();
+  REQUIRE(x.items.size() == 8);
+  const std::pair<const char*, UnixTime> expected[] = {
+      {"Parte al cierre del día", 0},                  // "1931 confirmados": a count, not 1931-01-01
+      {"Avanza la zafra", 0},                          // "20.07.27" would be 2027-07-20
+      {"Brigada médica regresa", 0},                   // "05/03/26": 5 March or May 3?
+      {"Congreso de la CTC", Utc(2025, 12, 15)},       // no year: the latest not after the fetch
+      {"Solidarietà con Cuba", fetched - 5 * 3600},    // "5 ore fa"
+      {"Marcha del Primero de Mayo", fetched - 2 * 3600},  // "hace 2 horas"
+      {"Заявление КПРФ", fetched - 2 * 3600},          // "2 часа назад"
+      {"Fecha sin dudas", Utc(2026, 3, 25)},           // 25/03: only one reading
+  };
+  for (std::size_t i = 0; i < x.items.size(); ++i) {
+    INFO(x.items[i].title);
+    CHECK(x.items[i].title == expected[i].first);
+    CHECK(x.items[i].date_is_first_seen == (expected[i].second == 0));
+    CHECK(x.items[i].published == (expected[i].second == 0 ? fetched : expected[i].second));
+  }
+  CHECK(x.bad_dates == 3);
+  std::string all;
+  for (const auto& w : x.warnings) all += w + "\n";
+  INFO(all);
+  CHECK(all.find("1 dates refused: a bare number is not a date, e.g. '1931 confirmados' (first-seen time used)") !=
+        std::string::npos);
+  CHECK(all.find("1 dates refused: the date is in the future, e.g. '20.07.27'") != std::string::npos);
+  CHECK(all.find("1 dates refused: day and month order is ambiguous (set date_format), e.g. '05/03/26'") !=
+        std::string::npos);
+  CHECK(all.find("did not parse") == std::string::npos);  // refused is not unparsed
+
+  // The site's date_format settles the order, and a later fetch the future.
+  r.date_format = "%d/%m/%y";
+  auto later = redwire::scrape::Extract(Fixture("dates-refused.html"), Rules::Compile(r).value(),
+                                        {"test", "https://www.example.cu/noticias", "es", Utc(2027, 8, 1)});
+  REQUIRE(later.ok());
+  CHECK(later->items[2].published == Utc(2026, 3, 5));
+  CHECK(later->items[1].published == Utc(2027, 7, 20));
 }

@@ -31,26 +31,34 @@ struct Row {
   long long items_new = 0;
   long long next_due = 0;
   std::string error;
+  std::string note;  // scrape auto = true: the list picked, and whether it changed
   std::string found_feed;  // a feed found for the source's page
-  std::string note;        // what that means for the source
+  std::string found_note;  // what that means for the source
 };
 
 // Without the config it is not known whether the source scrapes the page.
 std::string FoundNote(const std::string& feed) { return feed.empty() ? "" : "a feed was found for the page: " + feed; }
 
 Row FromState(const store::SourceState& s) {
-  const std::string found = s.found_on.empty() ? "" : s.found_feed;
-  return {s.source_id, s.last_outcome, s.last_attempt, s.last_success, s.consecutive_failures,
-          s.items_new, s.next_due, s.last_error, found, FoundNote(found)};
+  Row row{s.source_id, s.last_outcome, s.last_attempt, s.last_success,
+          s.consecutive_failures, s.items_new, s.next_due, s.last_error, {}};
+  if (!s.scrape_pick.empty()) {
+    row.note = s.scrape_pick_was.empty()
+                   ? "auto: list '" + s.scrape_pick + "'"
+                   : "warning: auto list changed from '" + s.scrape_pick_was + "' to '" + s.scrape_pick + "'";
+  }
+  row.found_feed = s.found_on.empty() ? "" : s.found_feed;
+  row.found_note = FoundNote(row.found_feed);
+  return row;
 }
 
 // The note once the source's config is known: a page without rules polls
 // the feed, one with rules could.
 void RefineNote(Row& row, const store::SourceState& s, const config::Source& source) {
   row.found_feed = s.found_on == source.url ? s.found_feed : "";
-  if (row.found_feed.empty()) row.note.clear();
-  else if (scrape::HasRules(source.scrape)) row.note = "the site has a feed, " + row.found_feed + ": make it the source's url instead of scraping";
-  else row.note = "using the feed " + row.found_feed + " found on the page (make it the source's url)";
+  if (row.found_feed.empty()) row.found_note.clear();
+  else if (scrape::HasRules(source.scrape)) row.found_note = "the site has a feed, " + row.found_feed + ": make it the source's url instead of scraping";
+  else row.found_note = "using the feed " + row.found_feed + " found on the page (make it the source's url)";
 }
 
 // "3m ago", "2h ago", "in 5m"; "-" for never.
@@ -102,8 +110,8 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
                   Age(r.last_attempt, now).c_str(), Age(r.last_success, now).c_str(), r.failures, r.items_new,
                   Age(r.next_due, now).c_str());
     out += line;
-    out += Printable(r.error, 200) + "\n";
-    if (!r.note.empty()) out += "  note: " + Printable(r.note, 300) + "\n";
+    out += Printable(r.error.empty() ? r.note : r.error, 200) + "\n";
+    if (!r.found_note.empty()) out += "  note: " + Printable(r.found_note, 300) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
@@ -119,8 +127,8 @@ std::string RenderJson(const std::vector<Row>& rows) {
            ",\"last_success\":" + std::to_string(r.last_success) +
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) + ",\"next_due\":" + std::to_string(r.next_due) +
-           ",\"error\":" + JsonString(r.error) + ",\"found_feed\":" + JsonString(r.found_feed) +
-           ",\"note\":" + JsonString(r.note) + "}";
+           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) +
+           ",\"found_feed\":" + JsonString(r.found_feed) + ",\"found_note\":" + JsonString(r.found_note) + "}";
   }
   return out + "\n]\n";
 }
@@ -358,7 +366,7 @@ Result<std::vector<Row>> FromDaemon(const HealthOptions& options) {
     r.error = Text(*o, {"last_error", "error"});
     r.found_feed = Text(*o, {"found_feed"});
     r.note = Text(*o, {"note"});
-    if (r.note.empty()) r.note = FoundNote(r.found_feed);
+    r.found_note = FoundNote(r.found_feed);
     rows.push_back(std::move(r));
   }
   return rows;

@@ -42,6 +42,7 @@ struct Ingester::PageJob {
   std::set<std::string> ids;
   FeedMeta meta;
   std::vector<std::string> warnings;
+  std::string scrape_pick;
   std::string next_page;
   std::set<std::string> pages_seen;
   int pages = 0;
@@ -242,6 +243,7 @@ void Ingester::IngestPage(std::shared_ptr<PageJob> job, const fetch::Response& r
     if (job->pages == 1) {
       job->meta = extracted->meta;
       job->warnings = extracted->warnings;
+      job->scrape_pick = extracted->picked;
       for (const auto& w : extracted->warnings) spdlog::warn("{}: scrape: {}", job->source.id, w);
       // Paginate only when the store holds nothing of this source yet.
       store::Query query;
@@ -336,6 +338,7 @@ void Ingester::StorePage(std::shared_ptr<PageJob> job) {
   StoreFeed(job->config, source, std::move(feed),
             [this, alive = std::weak_ptr<char>(alive_), job, warnings = std::move(warnings)](IngestResult result) mutable {
     result.warnings = std::move(warnings);
+    result.scrape_pick = job->scrape_pick;
     if (job->check_site && result.error.empty() && !alive.expired()) {
       CheckSite(job, std::move(result));
       return;

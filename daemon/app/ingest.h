@@ -37,6 +37,7 @@ struct IngestResult {
   bool site_checked = false;          // a scraped page's site was searched for a feed...
   std::string site_feed;              // ...and this one found (empty: none)
   std::vector<std::string> warnings;  // scrape rules that found nothing, bad dates...
+  std::string scrape_pick;            // scrape auto = true: the item selector of the list used
 };
 
 // What to do beyond ingesting the body as it is.

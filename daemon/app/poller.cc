@@ -300,9 +300,21 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     state.items_new = result.stats.inserted;
     state.feed_title = result.meta.title;
     state.feed_link = result.meta.link;
+    if (!result.scrape_pick.empty()) {
+      // auto = true: a site redesign can make another list rank first.
+      if (!state.scrape_pick.empty() && state.scrape_pick != result.scrape_pick) {
+        state.scrape_pick_was = state.scrape_pick;
+        spdlog::warn("{}: scrape auto: the list picked changed from '{}' to '{}'; check its items "
+                     "(redwire scrape --source {} --suggest)", source_id, state.scrape_pick,
+                     result.scrape_pick, source_id);
+      }
+      state.scrape_pick = result.scrape_pick;
+    }
     spdlog::info("{}: {} items, {} new, {} updated ({} bytes, {} ms)", source_id, result.items_seen,
                  result.stats.inserted, result.stats.updated, shared->body.size(), shared->elapsed.count());
-    Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds);
+    std::string warning;
+    for (const std::string& w : result.warnings) warning += (warning.empty() ? "warning: " : "; ") + w;
+    Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds, warning);
   }, hints);
 }
 
@@ -362,7 +374,8 @@ void Poller::MarkGone(const config::Source& source, store::SourceState state) {
 }
 
 void Poller::Finish(const config::Source& source, const std::string& url, const fetch::Response& response,
-                    store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl) {
+                    store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl,
+                    const std::string& warning) {
   const UnixTime now = Now();
   // A move or a 410 recorded for another configured URL no longer applies.
   if (state.moved_from != source.url) {
@@ -386,7 +399,7 @@ void Poller::Finish(const config::Source& source, const std::string& url, const 
                    source.id, url, response.permanent_url);
     }
     state.last_success = now;
-    state.last_error.clear();
+    state.last_error = warning;
     state.consecutive_failures = 0;
     const seconds interval = Interval(source, state, ttl);
     state.interval = interval.count();

@@ -73,8 +73,11 @@ class Poller {
   void Poll(const std::string& source_id);
   void OnFetched(const std::string& source_id, std::uint64_t generation, const std::string& url,
                  fetch::Response response);
+  // `warning`, on success: what the source's health shows in place of an
+  // error (a scraped page's refused dates, selectors that matched nothing).
   void Finish(const config::Source& source, const std::string& url, const fetch::Response& response,
-              store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl);
+              store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl,
+              const std::string& warning = {});
   void MarkGone(const config::Source& source, store::SourceState state);
   void NoteFoundFeed(const config::Source& source, const std::string& url, bool polled_found,
                      const IngestResult& result, store::SourceState& state);

@@ -13,6 +13,7 @@
 #include "daemon/app/feed_finder.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
+#include "daemon/scrape/suggest.h"
 #include "model/json.h"
 
 namespace redwire::app {
@@ -21,6 +22,8 @@ namespace {
 // A saved FILE without --url still needs some base for its relative links.
 constexpr const char* kFileBase = "http://localhost/";
 constexpr std::size_t kTitleColumn = 60;
+constexpr std::size_t kSuggestions = 5;
+constexpr std::size_t kItemsOfOtherLists = 3;  // the best list shows all its items
 
 bool IsHttp(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
@@ -93,6 +96,81 @@ void Override(std::string& into, const std::string& given) {
   if (!given.empty()) into = given;
 }
 
+std::string ItemsJson(const std::vector<Item>& items, const std::vector<std::string>* follow_notes) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (i) out += ',';
+    out += "\n{\"id\":" + JsonString(it.id) + ",\"title\":" + JsonString(it.title) +
+           ",\"link\":" + JsonString(it.link) + ",\"published\":" + std::to_string(it.published) +
+           ",\"date_is_first_seen\":" + (it.date_is_first_seen ? "true" : "false") +
+           ",\"author\":" + JsonString(it.author) + ",\"summary\":" + JsonString(it.summary) +
+           ",\"summary_text\":" + JsonString(it.summary_text) +
+           ",\"image\":" + JsonString(it.enclosures.empty() ? "" : it.enclosures.front().url) +
+           ",\"content_text\":" + JsonString(it.content_text);
+    if (follow_notes && !(*follow_notes)[i].empty()) out += ",\"follow_error\":" + JsonString((*follow_notes)[i]);
+    out += "}";
+  }
+  return out + "]";
+}
+
+std::string ItemRow(std::size_t n, const Item& it) {
+  return fmt::format("{:>3}  {:<16}  {}  {}\n", n, it.date_is_first_seen ? "-" : Utc(it.published),
+                     Column(it.title, kTitleColumn), it.link.empty() ? "(no link: " + it.id + ")" : it.link);
+}
+
+std::string ItemHeader() {
+  return fmt::format("{:>3}  {:<16}  {}  {}\n", "#", "date (UTC)", Column("title", kTitleColumn), "link");
+}
+
+// `redwire scrape --suggest`: the candidate lists, best first.
+ScrapeReport SuggestReport(const std::vector<scrape::Suggestion>& found, const std::string& page_url,
+                           const std::string& title, bool json) {
+  ScrapeReport report;
+  report.items = found.empty() ? 0 : static_cast<int>(found.front().extraction.items.size());
+  std::string& out = report.text;
+  if (json) {
+    out = "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(title) + ",\"lists\":[";
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      const scrape::Suggestion& s = found[i];
+      out += (i ? ",\n" : "\n") + std::string("{\"rank\":") + std::to_string(i + 1) +
+             ",\"where\":" + JsonString(s.where) + ",\"blocks\":" + std::to_string(s.blocks) +
+             ",\"score\":" + fmt::format("{:.2f}", s.score) + ",\"toml\":" + JsonString(scrape::RulesToml(s.rules)) +
+             ",\"item\":" + JsonString(s.rules.item) + ",\"items\":" + ItemsJson(s.extraction.items, nullptr) +
+             ",\"warnings\":[";
+      for (std::size_t w = 0; w < s.extraction.warnings.size(); ++w) {
+        out += (w ? "," : "") + JsonString(s.extraction.warnings[w]);
+      }
+      out += "]}";
+    }
+    out += "]}\n";
+    return report;
+  }
+  out += fmt::format("{}  {}\n\n", page_url, title);
+  if (found.empty()) {
+    out += "no news list found: no block repeated 3 or more times holds one article link each;\n"
+           "write the rules by hand (--item SEL ...)\n";
+    return report;
+  }
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const scrape::Suggestion& s = found[i];
+    const auto& items = s.extraction.items;
+    const std::size_t dated = std::count_if(items.begin(), items.end(), [](const Item& it) { return !it.date_is_first_seen; });
+    out += fmt::format("list {} of {}: {} ({} items, {} dated, score {:.1f}){}\n\n", i + 1, found.size(), s.where,
+                       items.size(), dated, s.score, i == 0 ? "  <- best" : "");
+    out += scrape::RulesToml(s.rules) + "\n";
+    out += ItemHeader();
+    const std::size_t shown = i == 0 ? items.size() : std::min(items.size(), kItemsOfOtherLists);
+    for (std::size_t k = 0; k < shown; ++k) out += ItemRow(k + 1, items[k]);
+    if (shown < items.size()) out += fmt::format("     ... {} more\n", items.size() - shown);
+    for (const auto& w : s.extraction.warnings) out += "warning: " + w + "\n";
+    out += "\n";
+  }
+  out += "paste the [source.scrape] table of the list you want under its [[source]] in feeds/*.toml,\n"
+         "or set auto = true there to use the best list on every poll\n";
+  return report;
+}
+
 }  // namespace
 
 Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
@@ -108,8 +186,9 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
     if (!config.ok()) return config.error();
     const config::Source* source = config.value()->source(options.source_id);
     if (!source) return Error{"no source '" + options.source_id + "' in " + options.config_dir};
-    if (!source->has_scrape) return Error{"source '" + source->id + "' is a feed, not a page to scrape"};
-    text = source->scrape;
+    // A feed source's page can be tried too (its rules from the flags or
+    // --suggest), to see what scraping it would give.
+    if (source->has_scrape) text = source->scrape;
     lang = source->lang;
     user_agent = config.value()->catalog.settings.user_agent;
     allow_private = allow_private || source->allow_private || config.value()->catalog.settings.allow_private;
@@ -133,9 +212,23 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   Override(text.paginate, given.paginate);
   text.follow = text.follow || given.follow;
   if (given.max_follow != scrape::RuleText{}.max_follow) text.max_follow = given.max_follow;
+  Override(text.date_group, given.date_group);
+  Override(text.date_page, given.date_page);
+  Override(text.title_pattern, given.title_pattern);
+  Override(text.link_pattern, given.link_pattern);
+  Override(text.date_pattern, given.date_pattern);
+  if (!given.item.empty() || !given.xpath.empty()) text.auto_suggest = false;
   if (target.empty()) return Error{"give a URL or FILE (or --source ID --config DIR)"};
-  auto rules = scrape::Rules::Compile(text);
-  if (!rules.ok()) return Error{"rules: " + rules.error().message};
+  if (!options.suggest && !scrape::HasRules(text)) {
+    return Error{options.source_id.empty()
+                     ? "give rules (--item SEL or --xpath EXPR) or --suggest"
+                     : "source '" + options.source_id + "' has no scrape rules: give --item SEL or --suggest"};
+  }
+  Result<scrape::Rules> rules = Error{"no rules"};
+  if (!options.suggest) {
+    rules = scrape::Rules::Compile(text);
+    if (!rules.ok()) return Error{"rules: " + rules.error().message};
+  }
 
   std::string body;
   std::string content_type;
@@ -154,7 +247,14 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   const UnixTime now = options.now ? options.now
                                    : std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::system_clock::now().time_since_epoch()).count();
-  auto extracted = scrape::Extract(body, rules.value(), scrape::Page{options.source_id, page_url, lang, now, content_type});
+  const scrape::Page page{options.source_id, page_url, lang, now, content_type};
+  if (options.suggest) {
+    auto found = scrape::Suggest(body, page, kSuggestions);
+    if (!found.ok()) return Error{target + ": " + found.error().message};
+    const std::string title = found->empty() ? "" : found->front().extraction.meta.title;
+    return SuggestReport(found.value(), page_url, title, options.json);
+  }
+  auto extracted = scrape::Extract(body, rules.value(), page);
   if (!extracted.ok()) return Error{target + ": " + extracted.error().message};
   scrape::Extraction& x = extracted.value();
 
@@ -184,23 +284,12 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   report.items = static_cast<int>(x.items.size());
   std::string& out = report.text;
   if (options.json) {
-    out += "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(x.meta.title) + ",\"items\":[";
-    for (std::size_t i = 0; i < x.items.size(); ++i) {
-      const Item& it = x.items[i];
-      if (i) out += ',';
-      out += "\n{\"id\":" + JsonString(it.id) + ",\"title\":" + JsonString(it.title) +
-             ",\"link\":" + JsonString(it.link) + ",\"published\":" + std::to_string(it.published) +
-             ",\"date_is_first_seen\":" + (it.date_is_first_seen ? "true" : "false") +
-             ",\"author\":" + JsonString(it.author) + ",\"summary\":" + JsonString(it.summary) +
-             ",\"summary_text\":" + JsonString(it.summary_text) +
-             ",\"image\":" + JsonString(it.enclosures.empty() ? "" : it.enclosures.front().url) +
-             ",\"content_text\":" + JsonString(it.content_text);
-      if (!follow_notes[i].empty()) out += ",\"follow_error\":" + JsonString(follow_notes[i]);
-      out += "}";
-    }
-    out += "],\n\"matched\":" + std::to_string(x.matched) + ",\"collapsed\":" + std::to_string(x.collapsed) +
+    out += "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(x.meta.title) +
+           ",\"items\":" + ItemsJson(x.items, &follow_notes);
+    out += ",\n\"matched\":" + std::to_string(x.matched) + ",\"collapsed\":" + std::to_string(x.collapsed) +
            ",\"undated\":" + std::to_string(x.undated) + ",\"bad_dates\":" + std::to_string(x.bad_dates) +
            ",\"next_page\":" + JsonString(x.next_page) + ",\"encoding\":" + JsonString(x.encoding) +
+           ",\"picked\":" + JsonString(x.picked) +
            ",\"warnings\":[";
     for (std::size_t i = 0; i < x.warnings.size(); ++i) out += (i ? "," : "") + JsonString(x.warnings[i]);
     out += "]}\n";
@@ -208,11 +297,11 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   }
   out += fmt::format("{}  {}\n", page_url, x.meta.title);
   out += x.encoding == "utf-8" ? "\n" : fmt::format("(read as {})\n\n", x.encoding);
-  out += fmt::format("{:>3}  {:<16}  {}  {}\n", "#", "date (UTC)", Column("title", kTitleColumn), "link");
+  if (!x.picked.empty()) out += "auto: the list picked is '" + x.picked + "'\n\n";
+  out += ItemHeader();
   for (std::size_t i = 0; i < x.items.size(); ++i) {
     const Item& it = x.items[i];
-    out += fmt::format("{:>3}  {:<16}  {}  {}\n", i + 1, it.date_is_first_seen ? "-" : Utc(it.published),
-                       Column(it.title, kTitleColumn), it.link.empty() ? "(no link: " + it.id + ")" : it.link);
+    out += ItemRow(i + 1, it);
     if (rules->follows() && i < static_cast<std::size_t>(text.max_follow)) {
       out += follow_notes[i].empty() ? fmt::format("     content: {} characters\n", it.content_text.size())
                                      : fmt::format("     content: {}\n", follow_notes[i]);

@@ -17,6 +17,7 @@ struct ScrapeOptions {
   std::string source_id;     // take the rules (and URL) of this configured source...
   std::string config_dir;    // ...from this config directory
   scrape::RuleText rules;    // given rules; each non-empty one overrides the source's
+  bool suggest = false;      // no rules: rank the page's candidate news lists and print their rules
   bool json = false;         // a JSON document instead of the table
   bool allow_private = false;  // may fetch from loopback/private addresses
   long long now = 0;         // reference time for relative dates; 0: the clock
@@ -28,8 +29,10 @@ struct ScrapeReport {
 };
 
 // Fetches or reads the page, extracts its items and, with follow rules,
-// fetches up to max_follow item pages for their content. Fails when the
-// page cannot be had or the rules do not compile (the error says which).
+// fetches up to max_follow item pages for their content; with `suggest`,
+// lists the candidate news lists best first, each with its rules as TOML
+// and its items. Fails when the page cannot be had or the rules do not
+// compile (the error says which).
 Result<ScrapeReport> ScrapePage(const ScrapeOptions& options);
 
 struct DiscoverOptions {

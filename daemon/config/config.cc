@@ -173,20 +173,27 @@ const toml::array* ArrayOfTables(const std::string& file, const toml::table& roo
 void ReadScrapeRules(const std::string& file, const toml::table& t, const std::string& id, Problems& problems,
                      ScrapeRules& rules) {
   TableReader r(file, t, problems,
-                {"item", "xpath", "title", "link", "date", "summary", "author", "image", "date_format",
-                 "date_lang", "follow", "content", "paginate", "max_pages", "max_follow"});
+                {"item", "xpath", "auto", "title", "link", "date", "summary", "author", "image", "date_format",
+                 "date_lang", "date_group", "date_page", "title_pattern", "link_pattern", "date_pattern",
+                 "summary_pattern", "author_pattern", "image_pattern", "follow", "content", "paginate",
+                 "max_pages", "max_follow"});
   const std::pair<const char*, std::string*> strings[] = {
       {"item", &rules.item},       {"xpath", &rules.xpath},         {"title", &rules.title},
       {"link", &rules.link},       {"date", &rules.date},           {"summary", &rules.summary},
       {"author", &rules.author},   {"image", &rules.image},         {"date_format", &rules.date_format},
       {"date_lang", &rules.date_lang}, {"content", &rules.content}, {"paginate", &rules.paginate},
+      {"date_group", &rules.date_group}, {"date_page", &rules.date_page},
+      {"title_pattern", &rules.title_pattern}, {"link_pattern", &rules.link_pattern},
+      {"date_pattern", &rules.date_pattern}, {"summary_pattern", &rules.summary_pattern},
+      {"author_pattern", &rules.author_pattern}, {"image_pattern", &rules.image_pattern},
   };
   for (const auto& [key, field] : strings) *field = r.String(key, false).value_or("");
   rules.follow = r.Bool("follow").value_or(false);
+  rules.auto_suggest = r.Bool("auto").value_or(false);
   if (auto n = r.Integer("max_pages")) rules.max_pages = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
   if (auto n = r.Integer("max_follow")) rules.max_follow = static_cast<int>(std::clamp<std::int64_t>(*n, -1, 1000));
   const bool any = std::any_of(std::begin(strings), std::end(strings), [](const auto& f) { return !f.second->empty(); }) ||
-                   t.contains("follow") || t.contains("max_pages") || t.contains("max_follow");
+                   t.contains("follow") || t.contains("max_pages") || t.contains("max_follow") || t.contains("auto");
   if (!any) return;
   std::string field;
   std::size_t offset = 0;

@@ -60,7 +60,23 @@ unsigned DaysInMonth(int year, int month) {
 struct DateParts {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   int offset_seconds = 0;  // east of UTC
+  bool day_missing = false;  // "May 2018": day 1 stands for the month
 };
+
+// Why a date-shaped text gave no date: the rules that keep the parser from
+// inventing one (docs/parsing.md, "Dates").
+enum class Refusal { kNone, kBareNumber, kAmbiguousOrder, kFuture, kMissingDay };
+
+const char* Describe(Refusal r) {
+  switch (r) {
+    case Refusal::kBareNumber: return "a bare number is not a date";
+    case Refusal::kAmbiguousOrder: return "day and month order is ambiguous (set date_format)";
+    case Refusal::kFuture: return "the date is in the future";
+    case Refusal::kMissingDay: return "a time of day without the day of the month";
+    case Refusal::kNone: break;
+  }
+  return "";
+}
 
 std::optional<UnixTime> ToUnix(const DateParts& p) {
   if (p.year < 1 || p.year > 9999 || p.month < 1 || p.month > 12) return std::nullopt;
@@ -290,6 +306,13 @@ std::optional<int> KnownZone(std::string_view token) {
       {"NZST", 720},   {"NZDT", 780},   {"SAST", 120},   {"CAT", 120},    {"EAT", 180},
       {"WAT", 60},     {"ART", -180},   {"BRT", -180},   {"CLT", -240},   {"COT", -300},
       {"PET", -300},   {"VET", -240},   {"UYT", -180},   {"BOT", -240},
+      // Middle European (CET's older name, still written by CMSs), the
+      // German forms, and the North American names without the standard or
+      // daylight letter, read as standard time as feedparser reads them;
+      // then South and South-East Asian zones.
+      {"MET", 60},     {"MEST", 120},   {"WEZ", 0},      {"WESZ", 60},    {"OEZ", 120},
+      {"OESZ", 180},   {"ET", -300},    {"CT", -360},    {"MT", -420},    {"PT", -480},
+      {"AT", -240},    {"ICT", 420},    {"WIB", 420},    {"PHT", 480},    {"PKT", 300},
   };
   if (auto numeric = NumericZone(token)) return *numeric;
   for (std::string_view prefix : {"GMT", "UTC", "UT"}) {
@@ -628,8 +651,11 @@ std::optional<UnixTime> WithYearFromNow(DateParts p, UnixTime now) {
   return t;
 }
 
-// "14/12/2015", "12/2/24", "2009-05-17", "21.03.2019".
-std::optional<DateParts> NumericDate(const Token& token, bool day_first) {
+// "14/12/2015", "12/2/24", "2009-05-17", "21.03.2019". `day_first` unset:
+// "5/3/2024" could be either and is refused (*ambiguous set); "25/3/2024",
+// "3/25/2024" and "5/5/2024" can only be read one way.
+std::optional<DateParts> NumericDate(const Token& token, std::optional<bool> day_first,
+                                     bool* ambiguous) {
   if (token.parts.size() != 3) return std::nullopt;
   int a = std::atoi(std::string(token.parts[0]).c_str());
   int b = std::atoi(std::string(token.parts[1]).c_str());
@@ -642,7 +668,11 @@ std::optional<DateParts> NumericDate(const Token& token, bool day_first) {
   if (token.parts[2].size() != 2 && token.parts[2].size() != 4) return std::nullopt;
   if (token.parts[0].size() > 2 || token.parts[1].size() > 2) return std::nullopt;
   p.year = ExpandYear(c, token.parts[2].size());
-  const bool dmy = a > 12 ? true : b > 12 ? false : day_first;
+  if (a <= 12 && b <= 12 && a != b && !day_first.has_value()) {
+    *ambiguous = true;
+    return std::nullopt;
+  }
+  const bool dmy = a > 12 ? true : b > 12 ? false : day_first.value_or(true);
   p.day = dmy ? a : b;
   p.month = dmy ? b : a;
   return p;
@@ -709,6 +739,7 @@ std::optional<DateParts> NamedMonthDate(const std::vector<Token>& tokens, std::s
   if (p.day == 0) {
     if (p.year == 0) return std::nullopt;
     p.day = 1;  // "May 2018": the precision the page gives
+    p.day_missing = true;
   }
   return p;
 }
@@ -941,15 +972,23 @@ std::optional<UnixTime> ParseWithFormat(std::string_view s, std::string_view for
   return ToUnix(p);
 }
 
-// The first date-shaped thing in free text.
+// The first date-shaped thing in free text. A shape that holds a date the
+// text does not fully give (day and month order unknown, a clock on a
+// month without its day) is refused with the reason in *refusal.
 std::optional<UnixTime> RecogniseShape(std::string_view s, const DateHints& hints,
-                                       std::string_view lang) {
+                                       std::string_view lang, Refusal* refusal) {
   const std::vector<Token> tokens = Tokenize(s, lang);
   if (auto relative = ParseRelative(tokens, hints.now)) return relative;
 
   DateParts clock;
   if (!ReadTimeOfDay(tokens, &clock)) return std::nullopt;
-  const auto finish = [&clock, &hints](DateParts p, bool have_year) -> std::optional<UnixTime> {
+  const bool has_clock = std::any_of(tokens.begin(), tokens.end(),
+                                     [](const Token& t) { return t.kind == Kind::kClock; });
+  const auto finish = [&](DateParts p, bool have_year) -> std::optional<UnixTime> {
+    if (p.day_missing && has_clock) {
+      *refusal = Refusal::kMissingDay;
+      return std::nullopt;
+    }
     p.hour = clock.hour;
     p.minute = clock.minute;
     p.second = clock.second;
@@ -964,7 +1003,12 @@ std::optional<UnixTime> RecogniseShape(std::string_view s, const DateHints& hint
       if (auto iso = ParseIsoDate(t.text)) return iso;  // "2025-03-05T10:00:00+02:00"
     }
     if (t.kind == Kind::kNumeric) {
-      if (auto p = NumericDate(t, hints.day_first)) return finish(*p, true);
+      bool ambiguous = false;
+      if (auto p = NumericDate(t, hints.day_first, &ambiguous)) return finish(*p, true);
+      if (ambiguous) {
+        *refusal = Refusal::kAmbiguousOrder;
+        return std::nullopt;
+      }
     }
     if (t.kind == Kind::kWord && t.month != 0) {
       // A leading weekday that reads as a month ("mar., 04 févr.").
@@ -976,6 +1020,14 @@ std::optional<UnixTime> RecogniseShape(std::string_view s, const DateHints& hint
     }
   }
   return std::nullopt;
+}
+
+// A number alone ("1931", "12", "3rd") counts people, pages or years, and
+// a page that prints one where a date should be gives no date.
+bool IsBareNumber(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  return i > 0 && (i == s.size() || (i <= 2 && IsOrdinalSuffix(s.substr(i))));
 }
 
 }  // namespace
@@ -1016,22 +1068,60 @@ std::optional<UnixTime> ParseDate(std::string_view text) {
   }
   if (auto rfc = ParseRfc822Date(s)) return rfc;
   // Feeds from CMSs that print the site's own date format in pubDate.
-  return RecogniseShape(s, DateHints{}, {});
+  Refusal refusal = Refusal::kNone;
+  return RecogniseShape(s, DateHints{}, {}, &refusal);
 }
 
-std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints) {
+std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints,
+                                       std::string* refusal_out) {
   const std::string_view s = Trim(text);
   if (s.empty() || s.size() > 512) return std::nullopt;
-  if (!hints.format.empty()) {
-    if (auto t = ParseWithFormat(s, hints.format, hints)) return t;
+  Refusal refusal = Refusal::kNone;
+  const auto read = [&]() -> std::optional<UnixTime> {
+    if (!hints.format.empty()) {
+      if (auto t = ParseWithFormat(s, hints.format, hints)) return t;
+    }
+    if (IsBareNumber(s)) {
+      refusal = Refusal::kBareNumber;
+      return std::nullopt;
+    }
+    if (s.size() >= 4 && AllDigits(s.substr(0, 4)) && (s.size() == 4 || s[4] == '-')) {
+      if (auto iso = ParseIsoDate(s)) return iso;
+    }
+    if (!hints.lang.empty()) {
+      if (auto t = RecogniseShape(s, hints, hints.lang, &refusal)) return t;
+      if (refusal != Refusal::kNone) return std::nullopt;
+    }
+    return RecogniseShape(s, hints, {}, &refusal);
+  };
+  std::optional<UnixTime> t = read();
+  // Two-digit years and yearless dates can land ahead of the page; a page
+  // does not announce tomorrow's news as published.
+  if (t && hints.now > 0 && *t > hints.now + kDay) {
+    refusal = Refusal::kFuture;
+    t.reset();
   }
-  if (s.size() >= 4 && AllDigits(s.substr(0, 4)) && (s.size() == 4 || s[4] == '-')) {
-    if (auto iso = ParseIsoDate(s)) return iso;
+  if (refusal_out != nullptr) *refusal_out = Describe(refusal);
+  return t;
+}
+
+}  // namespace redwire::parse
+
+namespace redwire::parse {
+
+bool IsKnownDateLanguage(std::string_view lang) {
+  for (const auto& table : kMonthNames) {
+    if (table.lang == lang) return true;
   }
-  if (!hints.lang.empty()) {
-    if (auto t = RecogniseShape(s, hints, hints.lang)) return t;
+  return false;
+}
+
+std::string KnownDateLanguages() {
+  std::string out;
+  for (const auto& table : kMonthNames) {
+    if (out.find(table.lang) == std::string::npos) out += (out.empty() ? "" : ", ") + std::string(table.lang);
   }
-  return RecogniseShape(s, hints, {});
+  return out;
 }
 
 }  // namespace redwire::parse

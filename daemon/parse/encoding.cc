@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <uchardet/uchardet.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <memory>
@@ -65,7 +66,8 @@ std::string DecoderFor(const std::string& charset) {
 
 bool IsUtf8Name(const std::string& charset) { return charset == "utf-8"; }
 
-// A byte order mark, or the UTF-16 shape of "<?" without one.
+// A byte order mark, or the UTF-16 or UTF-32 shape of the first '<'
+// without one (XML 1.0 appendix F).
 std::string FromByteOrder(std::string_view body, std::size_t* bom_size) {
   *bom_size = 0;
   if (body.starts_with("\xEF\xBB\xBF")) {
@@ -88,8 +90,15 @@ std::string FromByteOrder(std::string_view body, std::size_t* bom_size) {
     *bom_size = 2;
     return "utf-16be";
   }
-  if (body.starts_with(std::string_view("<\0?\0", 4))) return "utf-16le";
-  if (body.starts_with(std::string_view("\0<\0?", 4))) return "utf-16be";
+  if (body.starts_with(std::string_view("<\0\0\0", 4))) return "utf-32le";
+  if (body.starts_with(std::string_view("\0\0\0<", 4))) return "utf-32be";
+  // "<?xml" or, without a declaration, "<rss": '<' then an ASCII character.
+  if (body.size() >= 4 && body[0] == '<' && body[1] == '\0' && body[2] != '\0' && body[3] == '\0') {
+    return "utf-16le";
+  }
+  if (body.size() >= 4 && body[0] == '\0' && body[1] == '<' && body[2] == '\0' && body[3] != '\0') {
+    return "utf-16be";
+  }
   return {};
 }
 
@@ -124,8 +133,9 @@ std::string Detect(std::string_view body) {
 }
 
 // Mostly UTF-8 with a few broken bytes (a bad paste in one item) stays
-// UTF-8; bytes that are mostly not UTF-8 are in another charset.
-bool MostlyUtf8(std::string_view s) {
+// UTF-8; bytes that are mostly not UTF-8 are in another charset. Counts
+// the valid multi-byte sequences in *valid_out.
+bool MostlyUtf8(std::string_view s, std::size_t* valid_out) {
   std::size_t valid = 0, invalid = 0;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -143,7 +153,18 @@ bool MostlyUtf8(std::string_view s) {
       i += len;
     }
   }
+  *valid_out = valid;
   return valid > 4 * invalid;
+}
+
+// Whether every non-ASCII byte is in 0x80-0x9F: curly quotes and dashes,
+// the same in every windows-125x, so no letters for a detector to tell
+// the script by; it guesses, and windows-1252 names them best.
+bool OnlyC1Bytes(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b <= 0x9F;
+  });
 }
 
 bool HasMultibyteUtf8(std::string_view s) {
@@ -151,6 +172,29 @@ bool HasMultibyteUtf8(std::string_view s) {
     if (static_cast<unsigned char>(c) >= 0x80) return true;
   }
   return false;
+}
+
+// ISO-8859-x puts C1 controls where windows-125x has quotes, dashes and
+// the euro sign; a document that uses them is really in the windows
+// sibling, whose C1 range is the same for every script (windows-1252's).
+void C1AsWindows1252(std::string& text) {
+  std::size_t at = text.find('\xC2');
+  if (at == std::string::npos) return;
+  std::string out;
+  out.reserve(text.size() + 16);
+  out.append(text, 0, at);
+  for (std::size_t i = at; i < text.size(); ++i) {
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (text[i] == '\xC2' && next >= 0x80 && next <= 0x9F) {
+      if (const char32_t cp = Windows1252C1(next); cp != 0) {
+        AppendUtf8(out, cp);
+        ++i;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  text = std::move(out);
 }
 
 // Converts with iconv. Undecodable bytes become U+FFFD. nullopt when iconv
@@ -189,24 +233,42 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
   if (charset.empty()) {
     charset = NormaliseCharsetName(AttributeValueAfter(ToLowerAscii(content_type), "charset"));
   }
+  std::string wrong_declaration;
   if (charset.empty()) {
     charset = FromDocument(body);
     // A declaration readable as ASCII cannot be in UTF-16 or UTF-32.
-    if (charset.starts_with("utf-16") || charset.starts_with("utf-32")) charset.clear();
+    if (charset.starts_with("utf-16") || charset.starts_with("utf-32")) {
+      wrong_declaration = "declared " + charset + " but the document is in an 8-bit charset";
+      charset.clear();
+    }
   }
   const std::string_view payload = body.substr(bom);
 
   if (charset.empty() || IsUtf8Name(charset)) {
+    out.note = wrong_declaration;
     if (IsValidUtf8(payload)) {
       out.as_is = true;
       out.unchanged = payload;
       out.encoding = "utf-8";
       return out;
     }
-    const std::string detected = MostlyUtf8(payload) ? std::string() : Detect(payload);
+    std::size_t valid_utf8 = 0;
+    const bool mostly_utf8 = MostlyUtf8(payload, &valid_utf8);
+    std::string detected = mostly_utf8 ? std::string() : Detect(payload);
+    // A few curly quotes in ASCII text are too little for the detector;
+    // with no UTF-8 character at all, windows-1252 is what such bytes
+    // nearly always are (feedparser's fallback too).
+    if (valid_utf8 == 0 && (detected.empty() || IsUtf8Name(detected) || detected == "ascii" ||
+                            OnlyC1Bytes(payload))) {
+      detected = "windows-1252";
+    }
     if (!detected.empty() && !IsUtf8Name(detected) && detected != "ascii") {
       if (auto text = Transcode(payload, DecoderFor(detected))) {
-        if (!charset.empty()) out.note = "declared utf-8 but the bytes are " + detected;
+        // XML without a declaration is UTF-8 (XML 1.0 section 4.3.3), so
+        // other bytes are an error even when nothing was declared.
+        out.note = (charset.empty() ? "no charset declared" : "declared " + charset) +
+                   " but the bytes are " + detected;
+        if (DecoderFor(detected).starts_with("iso-8859-")) C1AsWindows1252(*text);
         out.converted = std::move(*text);
         out.encoding = detected;
         return out;
@@ -229,6 +291,7 @@ Decoded DecodeToUtf8(std::string_view body, std::string_view content_type) {
     return out;
   }
   if (auto text = Transcode(payload, DecoderFor(charset))) {
+    if (DecoderFor(charset).starts_with("iso-8859-")) C1AsWindows1252(*text);
     out.converted = std::move(*text);
     out.encoding = charset;
     return out;

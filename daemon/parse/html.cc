@@ -433,8 +433,15 @@ bool LooksLikeHtmlPage(std::string_view doc) {
       const std::size_t end = rest.find("-->");
       if (end == std::string_view::npos) return false;
       i += end + 3;
+    } else if (StartsWithNoCase(rest, "<!doctype")) {
+      // An XHTML DOCTYPE heads some RSS feeds (a CMS's page template): the
+      // root element decides, and only a bare HTML5 DOCTYPE says "page".
+      const std::size_t end = rest.find('>');
+      if (end == std::string_view::npos) return false;
+      const std::string_view doctype = Trim(rest.substr(9, end - 9));
+      if (EqualsNoCase(doctype, "html")) return true;
+      i += end + 1;
     } else {
-      if (StartsWithNoCase(rest, "<!doctype html")) return true;
       return StartsWithNoCase(rest, "<html") &&
              (rest.size() == 5 || IsAsciiSpace(rest[5]) || rest[5] == '>');
     }

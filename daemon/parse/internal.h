@@ -65,6 +65,11 @@ inline std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_
 bool IsValidUtf8(std::string_view s);
 void AppendUtf8(std::string& out, char32_t cp);
 
+// What byte 0x80-0x9F means in windows-1252 (U+201C for 0x93), or 0 for
+// the five bytes it leaves undefined. Documents and character references
+// that put C1 controls in text mean these.
+char32_t Windows1252C1(unsigned char byte);
+
 // Valid XML 1.0 character data in NFC: invalid UTF-8 becomes U+FFFD; C0
 // controls (except tab, LF, CR) and U+FFFE/U+FFFF are dropped.
 std::string CleanText(std::string_view in);
@@ -200,7 +205,8 @@ struct RawItem {
   std::string link_base;      // what `link` resolves against (xml:base or feed URL)
   std::string html_base;      // xml:base in force for the entry's HTML; empty: none
   std::string guid;
-  bool guid_is_permalink = true;
+  bool guid_is_permalink = true;     // not isPermaLink="false"
+  bool guid_marked_permalink = false;  // isPermaLink="true": a link even when relative
   std::string published;      // date strings as given
   std::string updated;
   std::vector<std::string> authors;

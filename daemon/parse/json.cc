@@ -252,9 +252,10 @@ std::vector<std::string> Authors(const Json& parent) {
   for (const Json& a : parent["authors"].array) {
     if (!a["name"].AsString().empty()) out.push_back(a["name"].AsString());
   }
-  if (out.empty() && !parent["author"]["name"].AsString().empty()) {
-    out.push_back(parent["author"]["name"].AsString());
-  }
+  const Json& author = parent["author"];
+  // Some generators write the 1.0 author as a plain string.
+  const std::string name = author.type == Json::Type::kString ? author.AsString() : author["name"].AsString();
+  if (out.empty() && !name.empty()) out.push_back(name);
   return out;
 }
 
@@ -270,8 +271,11 @@ Result<ParsedFeed> ParseJsonFeed(std::string_view doc, const Context& context) {
   auto parsed = JsonReader(doc).ReadDocument();
   if (!parsed.ok()) return Error{"not a feed: " + parsed.error().message};
   const Json& root = parsed.value();
+  // Generators (WordPress plugins among them) also write the version URL
+  // with "http:"; it names the same format.
   const std::string version = root["version"].AsString();
-  if (root.type != Json::Type::kObject || !version.starts_with("https://jsonfeed.org/version/")) {
+  if (root.type != Json::Type::kObject || (!version.starts_with("https://jsonfeed.org/version/") &&
+                                           !version.starts_with("http://jsonfeed.org/version/"))) {
     return Error{"not a feed: JSON without a JSON Feed version"};
   }
   ParsedFeed out;

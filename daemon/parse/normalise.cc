@@ -2,6 +2,7 @@
 // UTC dates, sanitised HTML with its plain text, gaps filled, fields capped.
 // Shared by the XML, JSON and recovery readers.
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "daemon/parse/internal.h"
@@ -91,7 +92,12 @@ Item Normalise(RawItem raw, const RawFeed& feed, const Context& context) {
   item.title = ShortField(raw.title, kTitleCap);
 
   item.link = WebLink(raw.link_base, raw.link);
-  if (item.link.empty() && raw.guid_is_permalink && HasWebScheme(Trim(raw.guid))) {
+  // A permalink guid is the link. A relative one ("/blog/post") resolves
+  // against the feed's base when the feed marks it isPermaLink="true" or
+  // it is a path; a bare "12345" stays an id.
+  const std::string_view guid = Trim(raw.guid);
+  if (item.link.empty() && raw.guid_is_permalink &&
+      (HasWebScheme(guid) || raw.guid_marked_permalink || guid.starts_with('/'))) {
     item.link = WebLink(raw.link_base, raw.guid);
   }
   TruncateUtf8(item.link, 4 * kShortFieldCap);
@@ -166,16 +172,78 @@ Item Normalise(RawItem raw, const RawFeed& feed, const Context& context) {
   return item;
 }
 
+namespace {
+
+// The fragment of a link ("#v2.3" in "https://example.org/changelog#v2.3").
+std::string_view Fragment(std::string_view link) {
+  const std::size_t hash = link.find('#');
+  return hash == std::string_view::npos ? std::string_view() : link.substr(hash + 1);
+}
+
+// What tells apart items that share a guid or a link: title, date and the
+// start of the text, with the link itself.
+std::string DistinctHash(const Item& item, std::string_view raw_date) {
+  std::string text = item.summary_text.empty() ? item.content_text : item.summary_text;
+  TruncateUtf8(text, kHashSummaryPrefix);
+  return "hash:" + Fnv1aHex(item.id + "\n" + item.link + "\n" + item.title + "\n" +
+                            std::string(Trim(raw_date)) + "\n" + text);
+}
+
+}  // namespace
+
 void AddItems(std::vector<RawItem> raws, const RawFeed& feed, const Context& context,
               ParsedFeed& out) {
+  // Only entries within the cap are read: items collapse only when truly
+  // the same, so the first max_items entries are (nearly) the items kept.
+  const std::size_t room = context.max_items > out.items.size() ? context.max_items - out.items.size() : 0;
+  const std::size_t count = std::min(raws.size(), room);
+  std::vector<Item> items;
+  std::vector<std::string> dates;  // as given: the first-seen time is no part of an id
+  items.reserve(count);
+  dates.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    dates.push_back(raws[i].published.empty() ? raws[i].updated : raws[i].published);
+    items.push_back(Normalise(std::move(raws[i]), feed, context));
+  }
+  // Items that share an id (newsletters whose issues all link to one page,
+  // changelogs linking to #anchors of one, a CMS that repeats one guid)
+  // are still different items unless they say the same: each then gets an
+  // id of its own, the link with its fragment where that tells it apart,
+  // else a hash of what it says. Ids no other item shares stay as they
+  // were, and so does the id of an item repeated word for word.
+  std::unordered_map<std::string_view, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < items.size(); ++i) groups[items[i].id].push_back(i);
+  std::vector<std::string> distinct(items.size());
+  for (const auto& [id, members] : groups) {
+    if (members.size() < 2) continue;
+    std::vector<std::string> hashes;
+    for (std::size_t i : members) hashes.push_back(DistinctHash(items[i], dates[i]));
+    if (std::all_of(hashes.begin(), hashes.end(), [&](const std::string& h) { return h == hashes[0]; })) continue;
+    // A candidate id that two different items would share is no good.
+    std::unordered_map<std::string, std::unordered_set<std::string_view>> sayers;
+    std::vector<std::string> candidates;
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const Item& item = items[members[k]];
+      const std::string_view fragment = Fragment(item.link);
+      candidates.push_back(item.guid.empty() && !fragment.empty() ? item.id + "#" + std::string(fragment)
+                                                                  : item.id);
+      sayers[candidates.back()].insert(hashes[k]);
+    }
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      distinct[members[k]] = sayers[candidates[k]].size() > 1 ? hashes[k] : candidates[k];
+    }
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!distinct[i].empty()) items[i].id = std::move(distinct[i]);
+  }
+
   // The ids are viewed where the items keep them: no item moves once the
-  // vector has room for all.
-  out.items.reserve(std::min(out.items.size() + raws.size(), context.max_items));
+  // vector has room for all. An id seen twice now is one item given twice.
+  out.items.reserve(std::min(out.items.size() + items.size(), context.max_items));
   std::unordered_set<std::string_view> seen;
   for (const Item& item : out.items) seen.insert(item.id);
-  for (RawItem& raw : raws) {
+  for (Item& item : items) {
     if (out.items.size() >= context.max_items) break;
-    Item item = Normalise(std::move(raw), feed, context);
     if (seen.contains(item.id)) continue;
     out.items.push_back(std::move(item));
     seen.insert(out.items.back().id);

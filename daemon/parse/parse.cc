@@ -65,7 +65,21 @@ Result<ParsedFeed> ParseFeedUnguarded(std::string_view body, const Context& cont
   if (text.empty()) return Error{"empty body"};
   std::vector<std::string> notes{decoded.note};
 
-  auto parsed = text.front() == '{' ? internal::ParseJsonFeed(text, context)
+  // A PHP warning (often HTML: "<br /><b>Deprecated</b>: ...") before a
+  // JSON Feed, as before XML (repair.cc cuts that): the JSON starts at the
+  // first '{' followed by a key, when no XML declaration comes before it.
+  std::string_view json = text;
+  if (text.front() != '{') {
+    const std::size_t start = text.substr(0, 64 * 1024).find('{');
+    if (start != std::string_view::npos && Trim(text.substr(start + 1)).starts_with('"') &&
+        text.substr(0, start).find("<?xml") == std::string_view::npos &&
+        text.substr(0, start).find("<rss") == std::string_view::npos &&
+        text.substr(0, start).find("<feed") == std::string_view::npos) {
+      json = text.substr(start);
+      notes.push_back("junk before the JSON document");
+    }
+  }
+  auto parsed = json.front() == '{' ? internal::ParseJsonFeed(json, context)
                                     : ParseXmlWithRecovery(text, context, notes);
   if (!parsed.ok()) return parsed;
   ParsedFeed& feed = parsed.value();

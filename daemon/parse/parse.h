@@ -55,15 +55,27 @@ std::optional<UnixTime> ParseDate(std::string_view text);
 struct DateHints {
   std::string format;  // strftime-like, e.g. "%d/%m/%Y" or "%B %d, %Y"; empty: recognise the shape
   std::string lang;    // language of month/day names ("el", "es", "ru", "tr", ...); empty: any
-  bool day_first = true;  // for ambiguous numeric dates without a format: 5/3/2024 is 5 March
+  // The order of an ambiguous numeric date ("5/3/2024") when no format says
+  // it: true 5 March, false May 3; unset, such a date gives no date.
+  std::optional<bool> day_first;
   UnixTime now = 0;    // reference for relative dates ("2 hours ago", "yesterday")
 };
 
 // Dates as people print them on web pages: "14/12/2015", "23-24 September
 // 2017" (the first day), "22 Ιουνίου 2017", "30 Οχτώβρη 2025", "10 de mayo
 // de 2018", "31 Января 2026", "12 Haziran 2018", ISO 8601, "2 hours ago".
-// Tries `hints.format` first when given. nullopt when unusable.
-std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints);
+// Tries `hints.format` first when given. nullopt when unusable. Never
+// invents a date: a bare number, an ambiguous numeric date without a known
+// order, a clock on a month without its day, or a date more than a day
+// after `hints.now` is no date, and *refusal (when given) then says which in
+// words for operators; it is left empty when the text simply held no date.
+std::optional<UnixTime> ParseHumanDate(std::string_view text, const DateHints& hints,
+                                       std::string* refusal = nullptr);
+
+// Whether DateHints::lang names a language whose month names are known, and
+// the list of them ("en, el, es, ...") for error messages.
+bool IsKnownDateLanguage(std::string_view lang);
+std::string KnownDateLanguages();
 
 // Lower-cased scheme and host, no fragment, no default port, no utm_* /
 // fbclid / gclid parameters. Returns the input unchanged if it is not a URL.

@@ -327,9 +327,10 @@ RawItem ReadEntry(const GumboNode* entry, const std::string& base) {
     } else if ((local == "guid" || local == "id") && raw.guid.empty()) {
       raw.guid = Trim(TextOf(node));
       raw.guid_is_permalink = !EqualsNoCase(Attribute(node, "ispermalink"), "false");
+      raw.guid_marked_permalink = EqualsNoCase(Attribute(node, "ispermalink"), "true");
     } else if ((local == "description" || local == "summary") && raw.summary_html.empty()) {
       raw.summary_html = MarkupOf(node);
-    } else if ((local == "encoded" || local == "content") && raw.content_html.empty()) {
+    } else if ((local == "encoded" || local == "content" || local == "fullitem") && raw.content_html.empty()) {
       raw.content_html = MarkupOf(node);
     } else if ((local == "pubdate" || local == "published" || local == "issued" ||
                 name == "dc:date") && raw.published.empty()) {
@@ -337,7 +338,14 @@ RawItem ReadEntry(const GumboNode* entry, const std::string& base) {
     } else if ((local == "updated" || local == "modified") && raw.updated.empty()) {
       raw.updated = TextOf(node);
     } else if (local == "author" || local == "creator") {
-      std::string author(Trim(TextOf(node)));
+      // <author><name>Jane</name><email>...</email></author>: the name.
+      const GumboNode* person = node;
+      const GumboVector& parts = node->v.element.children;
+      for (unsigned k = 0; k < parts.length; ++k) {
+        const auto* part = static_cast<const GumboNode*>(parts.data[k]);
+        if (IsElementNode(part) && LocalOf(NameOf(part)) == "name") person = part;
+      }
+      std::string author(Trim(TextOf(person)));
       raw.authors.push_back(CollapseSpaces(author));
     } else if (local == "category" || local == "subject") {
       const std::string_view term = Attribute(node, "term");

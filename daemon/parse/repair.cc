@@ -113,7 +113,10 @@ std::size_t RewriteReference(std::string_view in, std::size_t i, std::string& ou
     if (j > digits_start && j < in.size() && in[j] == ';') {
       // &#0; would truncate pugixml's string; other non-XML characters
       // would make our stored text invalid XML.
-      if (IsXmlChar(static_cast<char32_t>(value))) {
+      if (const char32_t cp = value <= 0x9F ? Windows1252C1(static_cast<unsigned char>(value)) : 0; cp != 0) {
+        // "&#147;" from a windows-1252 CMS means U+201C, as HTML5 reads it.
+        out += "&#" + std::to_string(static_cast<std::uint32_t>(cp)) + ";";
+      } else if (IsXmlChar(static_cast<char32_t>(value))) {
         out.append(in.substr(i, j + 1 - i));
       } else {
         repairs.bad_reference = true;

@@ -194,6 +194,15 @@ std::size_t KeptPrefix(std::string_view in, bool* needs_nfc) {
 
 }  // namespace
 
+char32_t Windows1252C1(unsigned char byte) {
+  static constexpr char32_t kC1[32] = {
+      0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+  return byte >= 0x80 && byte <= 0x9F ? kC1[byte - 0x80] : 0;
+}
+
 std::string CleanText(std::string_view in) {
   bool needs_nfc = false;
   std::size_t i = KeptPrefix(in, &needs_nfc);

@@ -2,6 +2,7 @@
 // extensions feeds of this field use (content, dc, dcterms, atom:link in
 // RSS, media, syndication). pugixml has no namespaces: elements are matched
 // by namespace URI, resolved here, never by prefix.
+#include <openssl/evp.h>
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -29,6 +30,26 @@ std::string_view LocalName(pugi::xml_node node) {
   const std::size_t colon = name.find(':');
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
+
+// RSS element names without case, as feedparser reads them: "pubdate",
+// "PubDate" and "LastBuildDate" are all seen in the wild. Names longer than
+// any RSS element stay as they are.
+class LowerName {
+ public:
+  explicit LowerName(std::string_view name) : size_(name.size()) {
+    if (size_ > sizeof buffer_) {
+      long_ = name;
+      return;
+    }
+    for (std::size_t i = 0; i < size_; ++i) buffer_[i] = AsciiLower(name[i]);
+  }
+  std::string_view view() const { return long_.empty() ? std::string_view(buffer_, size_) : long_; }
+
+ private:
+  char buffer_[24];
+  std::size_t size_;
+  std::string_view long_;
+};
 
 // Namespace URIs compare without a trailing slash or '#' and without case:
 // feeds write "http://search.yahoo.com/mrss" and "http://purl.org/RSS/1.0/".
@@ -190,21 +211,67 @@ std::string RssMarkup(pugi::xml_node node) {
   return HasChildElement(node) ? InnerMarkup(node) : DirectText(node);
 }
 
-std::string TextType(pugi::xml_node node) {
-  std::string type = ToLowerAscii(node.attribute("type").value());
-  // Atom 0.3: mode="escaped" holds escaped markup, mode="xml" inline XHTML.
-  const std::string mode = ToLowerAscii(node.attribute("mode").value());
-  if (mode == "xml") return "xhtml";
-  if (mode == "escaped" && (type.empty() || type.find("html") != std::string::npos)) return "html";
-  if (type == "application/xhtml+xml") return "xhtml";
-  if (type == "text/html") return "html";
-  if (type == "text/plain") return "text";
-  return type.empty() ? "text" : type;
+// Base64 (RFC 4648, line breaks and spaces allowed) as bytes; nullopt when
+// it is not base64.
+std::optional<std::string> DecodeBase64(std::string_view encoded) {
+  std::string compact;
+  compact.reserve(encoded.size());
+  for (char c : encoded) {
+    if (!IsAsciiSpace(c)) compact += c;
+  }
+  if (compact.size() % 4 != 0) return std::nullopt;
+  std::string out(compact.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(compact.data()),
+                                static_cast<int>(compact.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding's bytes as data.
+  std::size_t size = static_cast<std::size_t>(n);
+  for (std::size_t k = compact.size(); k > 0 && compact[k - 1] == '=' && size > 0; --k) --size;
+  out.resize(size);
+  return out;
 }
 
-// An Atom text construct (RFC 4287 section 3.1) as HTML markup.
+// "text", "html", "xhtml", or what else the type says; *base64 is set when
+// the text is base64 (Atom 0.3 mode="base64"; in Atom 1.0 a media type that
+// is neither text nor XML, RFC 4287 section 4.1.3.3).
+std::string TextType(pugi::xml_node node, bool* base64) {
+  std::string type = ToLowerAscii(Trim(node.attribute("type").value()));
+  // "text/html;base64", "base64": a type that says its text is base64.
+  if (const std::size_t b = type.find("base64"); b != std::string::npos) {
+    const std::size_t semicolon = type.find(';');
+    *base64 = true;
+    return type.substr(0, std::min(b, semicolon)).find("html") != std::string::npos ? "html" : "text";
+  }
+  // Atom 0.3: mode="escaped" holds escaped markup, mode="xml" inline XHTML.
+  const std::string mode = ToLowerAscii(node.attribute("mode").value());
+  *base64 = mode == "base64";
+  if (mode == "xml") return "xhtml";
+  if ((mode == "escaped" || *base64) && (type.empty() || type.find("html") != std::string::npos)) {
+    return "html";
+  }
+  if (type == "application/xhtml+xml") return "xhtml";
+  if (type == "text/html") return "html";
+  if (type.empty() || type == "text" || type.starts_with("text/")) return "text";
+  if (type == "html" || type == "xhtml") return type;
+  if (!type.ends_with("/xml") && !type.ends_with("+xml")) *base64 = true;
+  return type;
+}
+
+// An Atom text construct (RFC 4287 section 3.1) as HTML markup. Child
+// elements in a "text" construct are markup the feed forgot to type.
 std::string AtomMarkup(pugi::xml_node node) {
-  const std::string type = TextType(node);
+  bool base64 = false;
+  const std::string type = TextType(node, &base64);
+  if (base64) {
+    auto decoded = DecodeBase64(DirectText(node));
+    // Binary media (an image as content) has no text to show.
+    if (!decoded || !IsValidUtf8(*decoded) || decoded->find('\0') != std::string::npos) return {};
+    if (type.find("html") != std::string::npos) return *decoded;
+    std::string escaped;
+    AppendEscaped(escaped, *decoded, false);
+    return escaped;
+  }
   if (type == "xhtml") {
     pugi::xml_node div;
     ForEachChildElement(node, [&div](pugi::xml_node c) {
@@ -212,7 +279,7 @@ std::string AtomMarkup(pugi::xml_node node) {
     });
     return InnerMarkup(div ? div : node);
   }
-  if (type == "html") return RssMarkup(node);
+  if (type == "html" || HasChildElement(node)) return RssMarkup(node);
   std::string escaped;
   AppendEscaped(escaped, DirectText(node), false);
   return escaped;
@@ -220,7 +287,8 @@ std::string AtomMarkup(pugi::xml_node node) {
 
 // Plain text of an Atom text construct.
 std::string AtomPlain(pugi::xml_node node) {
-  if (TextType(node) == "text") return DirectText(node);
+  bool base64 = false;
+  if (TextType(node, &base64) == "text" && !base64 && !HasChildElement(node)) return DirectText(node);
   return HtmlToText(AtomMarkup(node));
 }
 
@@ -239,6 +307,27 @@ std::string RssPlain(std::string_view text) {
     }
   }
   return markup ? HtmlToText(text) : std::string(text);
+}
+
+// The plain text of an RSS element, also when it holds child elements
+// ("<title>Example <b>RSS</b></title>").
+std::string RssPlain(pugi::xml_node node) {
+  return HasChildElement(node) ? HtmlToText(InnerMarkup(node)) : RssPlain(DirectText(node));
+}
+
+// A person in RSS: text ("jane@example.org (Jane Doe)"), or child elements
+// in the Atom manner (<author><name>Jane</name><email>...</email></author>).
+std::string PersonText(pugi::xml_node node) {
+  if (!HasChildElement(node)) return DirectText(node);
+  std::string name, email;
+  ForEachChildElement(node, [&](pugi::xml_node c) {
+    const LowerName n(LocalName(c));
+    if (n.view() == "name" && name.empty()) name = DirectText(c);
+    if (n.view() == "email" && email.empty()) email = DirectText(c);
+  });
+  if (!Trim(name).empty()) return name;
+  if (!Trim(email).empty()) return email;
+  return HtmlToText(InnerMarkup(node));
 }
 
 std::string InheritedLang(pugi::xml_node node) {
@@ -329,6 +418,29 @@ std::string UndeclaredPrefix(pugi::xml_node root) {
   return {};
 }
 
+// Why a document that yields no items may still hold some: elements named
+// like items that were not read (another namespace, misplaced). Empty when
+// there are none (an empty channel is a feed with no news yet).
+std::string UnreadEntries(pugi::xml_node root) {
+  constexpr int kMaxElements = 20000;
+  int seen = 0, found = 0;
+  std::string_view example;
+  std::vector<pugi::xml_node> stack{root};
+  while (!stack.empty() && seen++ < kMaxElements) {
+    const pugi::xml_node node = stack.back();
+    stack.pop_back();
+    const std::string_view name = LocalName(node);
+    if (EqualsNoCase(name, "item") || EqualsNoCase(name, "entry")) {
+      if (found++ == 0) example = node.name();
+      continue;
+    }
+    ForEachChildElement(node, [&stack](pugi::xml_node c) { stack.push_back(c); });
+  }
+  if (found == 0) return {};
+  return "0 items read from " + std::to_string(found) + " <" + std::string(example) +
+         "> elements (not where the format puts them, or in another namespace)";
+}
+
 class Reader {
  public:
   Reader(const Context& context, ParsedFeed& out) : context_(context), out_(out) {}
@@ -403,36 +515,45 @@ void Reader::ReadFeedLink(pugi::xml_node link) {
 
 void Reader::ReadRssMeta(pugi::xml_node channel) {
   std::string build_date, pub_date, dc_date, managing_editor, sy_period, sy_frequency;
+  std::string dc_title, dc_description;
   std::vector<std::string> creators;
   pugi::xml_node link_node;
   ForEachChildElement(channel, [&](pugi::xml_node c) {
     const std::string_view ns = NamespaceOf(c);
-    const std::string_view name = LocalName(c);
+    const LowerName lower(LocalName(c));
+    const std::string_view name = lower.view();
     if (IsCore(ns)) {
-      if (name == "title" && out_.meta.title.empty()) out_.meta.title = RssPlain(DirectText(c));
+      if (name == "title" && out_.meta.title.empty()) out_.meta.title = RssPlain(c);
       if (name == "link" && !link_node) link_node = c;
-      if (name == "description" && out_.meta.subtitle.empty()) {
-        out_.meta.subtitle = RssPlain(DirectText(c));
-      }
+      if (name == "description" && out_.meta.subtitle.empty()) out_.meta.subtitle = RssPlain(c);
       if (name == "language" && feed_.language.empty()) feed_.language = DirectText(c);
-      if (name == "lastBuildDate") build_date = DirectText(c);
-      if (name == "pubDate") pub_date = DirectText(c);
-      if (name == "managingEditor") managing_editor = DirectText(c);
+      if (name == "lastbuilddate") build_date = DirectText(c);
+      if (name == "pubdate") pub_date = DirectText(c);
+      if (name == "managingeditor") managing_editor = PersonText(c);
+      if (name == "author") creators.push_back(PersonText(c));
       if (name == "ttl") {
         const std::int64_t minutes = ParseLength(DirectText(c));
         if (minutes > 0 && minutes < 10 * 365 * 24 * 60) out_.meta.ttl_seconds = minutes * 60;
       }
-    } else if (SameNs(ns, kDcNs)) {
+    } else if (SameNs(ns, kDcNs) || SameNs(ns, kDcTermsNs)) {
+      // dcterms: repeats the fifteen dc: elements and refines the dates.
       if (name == "language" && feed_.language.empty()) feed_.language = DirectText(c);
-      if (name == "date") dc_date = DirectText(c);
-      if (name == "creator") creators.push_back(DirectText(c));
+      if ((name == "date" || name == "modified" || name == "issued" || name == "created") &&
+          dc_date.empty()) {
+        dc_date = DirectText(c);
+      }
+      if (name == "creator" || name == "author") creators.push_back(PersonText(c));
+      if (name == "title" && dc_title.empty()) dc_title = RssPlain(c);
+      if (name == "description" && dc_description.empty()) dc_description = RssPlain(c);
     } else if (SameNs(ns, kAtomNs) && name == "link") {
       ReadFeedLink(c);
     } else if (SameNs(ns, kSyNs)) {
-      if (name == "updatePeriod") sy_period = DirectText(c);
-      if (name == "updateFrequency") sy_frequency = DirectText(c);
+      if (name == "updateperiod") sy_period = DirectText(c);
+      if (name == "updatefrequency") sy_frequency = DirectText(c);
     }
   });
+  if (out_.meta.title.empty()) out_.meta.title = std::move(dc_title);
+  if (out_.meta.subtitle.empty()) out_.meta.subtitle = std::move(dc_description);
   // Without a final URL, the feed's own URL is the next best base.
   if (base_.empty() && !out_.meta.self.empty()) base_ = out_.meta.self;
   if (link_node) {
@@ -457,14 +578,8 @@ std::vector<std::string> Reader::AtomAuthors(pugi::xml_node parent) const {
   std::vector<std::string> authors;
   ForEachChildElement(parent, [&](pugi::xml_node c) {
     if (!IsAtom(NamespaceOf(c)) || LocalName(c) != "author") return;
-    bool named = false;
-    ForEachChildElement(c, [&](pugi::xml_node n) {
-      if (LocalName(n) == "name") {
-        authors.push_back(DirectText(n));
-        named = true;
-      }
-    });
-    if (!named && !Trim(DirectText(c)).empty()) authors.push_back(DirectText(c));
+    // A name, else the e-mail address (feedparser's reading), else text.
+    if (std::string person = PersonText(c); !Trim(person).empty()) authors.push_back(std::move(person));
   });
   return authors;
 }
@@ -549,24 +664,31 @@ RawItem Reader::ReadRssItem(pugi::xml_node item) const {
   RawItem raw;
   pugi::xml_node link_node, html_node, atom_link;
   std::vector<pugi::xml_node> media;
+  std::string dc_title, dc_description, dc_identifier;
   ForEachChildElement(item, [&](pugi::xml_node c) {
     const std::string_view ns = NamespaceOf(c);
-    const std::string_view name = LocalName(c);
+    const LowerName lower(LocalName(c));
+    const std::string_view name = lower.view();
     if (IsCore(ns)) {
       if (name == "title" && raw.title.empty()) {
-        raw.title = RssPlain(DirectText(c));
+        raw.title = RssPlain(c);
       } else if (name == "link" && !link_node) {
         link_node = c;
       } else if (name == "guid" && raw.guid.empty()) {
         raw.guid = std::string(Trim(DirectText(c)));
-        raw.guid_is_permalink = !EqualsNoCase(c.attribute("isPermaLink").value(), "false");
+        const std::string_view permalink = c.attribute("isPermaLink").value();
+        raw.guid_is_permalink = !EqualsNoCase(permalink, "false");
+        raw.guid_marked_permalink = EqualsNoCase(permalink, "true");
       } else if (name == "description" && raw.summary_html.empty()) {
         raw.summary_html = RssMarkup(c);
         html_node = c;
-      } else if (name == "pubDate" && raw.published.empty()) {
+      } else if (name == "fullitem" && raw.content_html.empty()) {
+        raw.content_html = RssMarkup(c);  // an early RSS 0.9x full text
+        if (!html_node) html_node = c;
+      } else if (name == "pubdate" && raw.published.empty()) {
         raw.published = DirectText(c);
       } else if (name == "author") {
-        raw.authors.push_back(DirectText(c));
+        raw.authors.push_back(PersonText(c));
       } else if (name == "category") {
         raw.categories.push_back(DirectText(c));
       } else if (name == "enclosure") {
@@ -577,15 +699,21 @@ RawItem Reader::ReadRssItem(pugi::xml_node item) const {
       if (!html_node) html_node = c;
     } else if (SameNs(ns, kXhtmlNs) && name == "body" && raw.content_html.empty()) {
       raw.content_html = InnerMarkup(c);
-    } else if (SameNs(ns, kDcNs)) {
-      if (name == "creator" || name == "contributor") raw.authors.push_back(DirectText(c));
+    } else if (SameNs(ns, kDcNs) || SameNs(ns, kDcTermsNs)) {
+      // dcterms: repeats the fifteen dc: elements and refines the dates.
+      if (name == "creator" || name == "contributor" || name == "author") raw.authors.push_back(PersonText(c));
       if (name == "subject") raw.categories.push_back(DirectText(c));
       if (name == "language" && raw.language.empty()) raw.language = DirectText(c);
-      if (name == "date" && raw.published.empty()) raw.published = DirectText(c);
-      if (name == "identifier" && raw.guid.empty()) raw.guid = std::string(Trim(DirectText(c)));
-    } else if (SameNs(ns, kDcTermsNs)) {
+      if ((name == "date" || name == "created" || name == "issued") && raw.published.empty()) {
+        raw.published = DirectText(c);
+      }
       if (name == "modified" && raw.updated.empty()) raw.updated = DirectText(c);
-      if ((name == "created" || name == "issued") && raw.published.empty()) raw.published = DirectText(c);
+      if (name == "identifier" && dc_identifier.empty()) dc_identifier = Trim(DirectText(c));
+      if (name == "title" && dc_title.empty()) dc_title = RssPlain(c);
+      if (name == "description" && dc_description.empty()) {
+        dc_description = RssMarkup(c);
+        if (!html_node) html_node = c;
+      }
     } else if (SameNs(ns, kAtomNs)) {
       if (name == "updated" && raw.updated.empty()) raw.updated = DirectText(c);
       if (name == "published" && raw.published.empty()) raw.published = DirectText(c);
@@ -598,6 +726,8 @@ RawItem Reader::ReadRssItem(pugi::xml_node item) const {
       media.push_back(c);
     }
   });
+  if (raw.title.empty()) raw.title = std::move(dc_title);
+  if (raw.summary_html.empty()) raw.summary_html = std::move(dc_description);
   for (pugi::xml_node m : media) ReadMedia(m, raw, html_node);
   // RSS 1.0 names the item in rdf:about; it is the link when <link> is absent.
   const std::string_view about = item.attribute("rdf:about").value();
@@ -611,7 +741,9 @@ RawItem Reader::ReadRssItem(pugi::xml_node item) const {
     raw.link = about;
     raw.link_base = BaseFor(item, nullptr);
   }
-  if (raw.guid.empty() && !about.empty()) raw.guid = std::string(Trim(about));
+  // The RSS 1.0 guid: rdf:about names the item (RSS 1.0 section 5.5), so it
+  // comes first; dc:identifier stands in where a sloppy feed has no about.
+  if (raw.guid.empty()) raw.guid = !Trim(about).empty() ? std::string(Trim(about)) : std::move(dc_identifier);
   bool declared = false;
   const std::string html_base = BaseFor(html_node ? html_node : item, &declared);
   if (declared) raw.html_base = html_base;
@@ -647,7 +779,7 @@ RawItem Reader::ReadAtomEntry(pugi::xml_node entry) const {
     } else if (name == "content" && raw.content_html.empty()) {
       if (c.attribute("src")) {
         content_src = c;
-      } else if (!EqualsNoCase(c.attribute("mode").value(), "base64")) {
+      } else {
         raw.content_html = AtomMarkup(c);
         html_node = c;
       }
@@ -704,10 +836,10 @@ void Reader::Read(pugi::xml_node root, std::vector<std::string>& notes) {
     return;
   }
   pugi::xml_node channel = root;
-  if (root_name != "channel") {
+  if (!EqualsNoCase(root_name, "channel")) {
     channel = pugi::xml_node();
     ForEachChildElement(root, [&channel](pugi::xml_node c) {
-      if (!channel && LocalName(c) == "channel") channel = c;
+      if (!channel && EqualsNoCase(LocalName(c), "channel")) channel = c;
     });
   }
   if (root_name == "RDF") {
@@ -719,13 +851,17 @@ void Reader::Read(pugi::xml_node root, std::vector<std::string>& notes) {
   } else {
     const std::string_view version = Trim(root.attribute("version").value());
     out_.format = version.starts_with("0.9") ? "rss09x" : "rss20";
+    // RSS 2.0 has no namespace, yet feeds declare one as the default
+    // (http://backend.userland.com/rss2, .../rss, cyber.harvard.edu's
+    // spec URL): whatever the root is in is RSS.
+    feed_ns_ = root_ns;
   }
   if (channel) ReadRssMeta(channel);
   // RSS 2.0 nests items in the channel; RSS 0.90 and 1.0 put them beside it.
   for (pugi::xml_node parent : {channel, root}) {
     if (!parent || (parent == root && root == channel)) continue;
     ForEachChildElement(parent, [this](pugi::xml_node c) {
-      if (LocalName(c) == "item" && IsCore(NamespaceOf(c))) entries_.push_back(c);
+      if (EqualsNoCase(LocalName(c), "item") && IsCore(NamespaceOf(c))) entries_.push_back(c);
     });
   }
 }
@@ -750,7 +886,8 @@ Result<XmlOutcome> ParseXmlFeed(std::string_view doc, const Context& context) {
   const pugi::xml_node root = xml.document_element();
   if (!root) return Error{"not a feed: " + xml_error};
   const std::string_view root_name = LocalName(root);
-  if (root_name != "rss" && root_name != "RDF" && root_name != "feed" && root_name != "channel") {
+  if (!EqualsNoCase(root_name, "rss") && root_name != "RDF" && root_name != "feed" &&
+      !EqualsNoCase(root_name, "channel")) {
     if (EqualsNoCase(root_name, "html")) return Error{"not a feed: HTML page"};
     return Error{"not a feed: root element <" + std::string(root.name()) + ">"};
   }
@@ -776,6 +913,9 @@ Result<XmlOutcome> ParseXmlFeed(std::string_view doc, const Context& context) {
   }
   NormaliseMeta(out.meta, reader.feed());
   AddItems(reader.ReadEntries(entries.size()), reader.feed(), context, out);
+  if (out.items.empty() && parsed) {
+    if (std::string unread = UnreadEntries(root); !unread.empty()) outcome.notes.push_back(unread);
+  }
   return outcome;
 }
 

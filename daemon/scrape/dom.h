@@ -4,13 +4,16 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <gumbo.h>
 
+#include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"
+#include "daemon/scrape/suggest.h"
 
 namespace redwire::scrape {
 
@@ -82,6 +85,52 @@ std::string TextOf(const GumboNode* node);
 // The element's children serialised back to HTML (escaped; script, style
 // and comments dropped), for the sanitiser.
 std::string InnerHtml(const GumboNode* node);
+
+// Extract and Suggest on a page parsed once.
+Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& page);
+std::vector<Suggestion> SuggestFrom(const Dom& dom, const Page& page, std::size_t max);
+
+// ---- what an item's markup means (heuristics.cc): the rules' defaults and
+// Suggest share them ----
+
+// The date inside a line such as "BY: Mark Waller | June 3, 2024": the whole
+// text first, then ever shorter runs of words, longest first, so "23-24
+// September 2017" wins over "2017". When none is a date, `refusal` (when
+// given) says why the first date-like run was refused (a future date...).
+std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints,
+                                 std::string* refusal = nullptr);
+// How much an absolute URL looks like an article's own page: 0 for the site's
+// navigation (the root, sections, tag/category/author/search listings, page
+// N, feeds, files, other hosts), more for slugs, ids and dates in the path.
+int ArticleScore(std::string_view url, std::string_view page_url);
+// A tag or category link: rel="tag"/"category", or an href into a taxonomy.
+bool IsTaxonomyLink(const GumboNode* anchor, std::string_view url);
+// Navigation, ads and hidden parts: <nav>, [hidden], aria-hidden, display:none,
+// and ad, menu or cookie classes and ids.
+bool IsBoilerplate(const GumboNode* node);
+// The article an item block links to: among its a[href] that are no tag or
+// category link, those in a heading first, then the most article-shaped URL,
+// then the longest text. `text` is the longest anchor text for that URL.
+struct MainLink {
+  const GumboNode* anchor = nullptr;  // nullptr: no usable link
+  std::string url;                    // absolute, percent-encoded
+  std::string text;
+  int score = 0;                      // ArticleScore of url
+  bool in_heading = false;
+  int article_urls = 0;               // distinct article-shaped URLs in the block
+};
+MainLink FindMainLink(const GumboNode* block, std::string_view base);
+bool IsHeading(const GumboNode* node);
+bool Contains(const GumboNode* ancestor, const GumboNode* node);
+// An image element's real URL (unresolved): lazy-loading attributes
+// (data-src, data-lazy-src, data-original, the widest srcset candidate)
+// before a src that is only a placeholder (data: URIs, blank/spacer/lazy
+// files). Empty when it has none.
+std::string ImageSource(const GumboNode* img);
+// The widest (or densest) candidate of a srcset value.
+std::string BestSrcset(std::string_view srcset);
+// Non-ASCII bytes and spaces in a URL as %XX (IRIs from CMS slugs).
+std::string EncodeUrl(std::string_view url);
 
 // ---- template definition ----
 

@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <regex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <pugixml.hpp>
 
@@ -14,7 +16,10 @@ namespace redwire::scrape {
 
 struct Rules::Impl {
   RuleText text;
-  std::optional<Selector> item, title, link, date, summary, author, image, content, paginate;
+  std::optional<Selector> item, title, link, date, summary, author, image, content, paginate, date_group, date_page;
+  bool date_from_link = false;  // date = "@link"
+  std::optional<std::regex> title_pattern, link_pattern, date_pattern, summary_pattern, author_pattern,
+      image_pattern;
   std::shared_ptr<const pugi::xpath_query> xpath;
 };
 
@@ -22,7 +27,8 @@ namespace {
 
 constexpr std::size_t kMaxTitleBytes = 1024;
 constexpr std::size_t kMaxFieldBytes = 4096;
-constexpr std::size_t kMaxDateTextBytes = 256;
+constexpr std::size_t kMaxPatternInputBytes = 4096;
+constexpr std::size_t kMaxPatternBytes = 512;
 // The XPath view of a page stops at this depth: deeper content is not
 // addressable by XPath (CSS still sees it). Keeps pugixml's own recursion safe.
 constexpr int kMaxXPathDepth = 512;
@@ -92,59 +98,6 @@ std::string ImageType(std::string_view url) {
   return "";
 }
 
-// Without the bullets, pipes and punctuation sites put around dates
-// ("• 1/29/14 10:02 AM", "1 April 2026.-").
-std::string_view TrimDecoration(std::string_view s) {
-  static constexpr std::string_view kMarks[] = {"•", "·", "»", "«", "–", "—", "|", " ", "\t", "\n", "\r",
-                                                ",", ".", ";", ":", "-", "(", ")", "[", "]", "\xC2\xA0"};
-  for (bool changed = true; changed && !s.empty();) {
-    changed = false;
-    for (std::string_view m : kMarks) {
-      if (s.substr(0, m.size()) == m) {
-        s.remove_prefix(m.size());
-        changed = true;
-      }
-      if (s.size() >= m.size() && s.substr(s.size() - m.size()) == m) {
-        s.remove_suffix(m.size());
-        changed = true;
-      }
-    }
-  }
-  return s;
-}
-
-// The date inside a line such as "BY: Mark Waller | June 3, 2024" or
-// "17/12/2019 Lebanon": the whole text first, then ever shorter runs of
-// words, longest first, so "23-24 September 2017" wins over "2017".
-std::optional<UnixTime> FindDate(std::string_view text, const parse::DateHints& hints) {
-  text = TrimDecoration(text.substr(0, kMaxDateTextBytes));
-  if (auto t = parse::ParseHumanDate(text, hints)) return t;
-  std::vector<std::string> words;
-  std::size_t i = 0;
-  while (i < text.size() && words.size() < 24) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '|' || text[i] == '\n' || text[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != '|' && text[j] != '\n' && text[j] != '\t') ++j;
-    if (j > i) words.emplace_back(text.substr(i, j - i));
-    i = j;
-  }
-  const std::size_t n = words.size();
-  for (std::size_t len = std::min<std::size_t>(n, 6); len >= 1; --len) {
-    for (std::size_t start = 0; start + len <= n; ++start) {
-      if (len == n) continue;  // the whole text was tried above
-      std::string window;
-      for (std::size_t k = start; k < start + len; ++k) {
-        if (!window.empty()) window += ' ';
-        window += words[k];
-      }
-      const std::string_view trimmed = TrimDecoration(window);
-      if (trimmed.empty()) continue;
-      if (auto t = parse::ParseHumanDate(trimmed, hints)) return t;
-    }
-  }
-  return std::nullopt;
-}
-
 // The XPath view of a gumbo tree, and the way back to gumbo elements.
 class XPathView {
  public:
@@ -208,6 +161,16 @@ class XPathView {
   std::unordered_map<const void*, const GumboNode*> elements_;
 };
 
+// The first capture group of `pattern` in `value` (the whole match when the
+// pattern has no group); empty when it does not match.
+std::string Capture(const std::regex& pattern, std::string_view value) {
+  value = value.substr(0, kMaxPatternInputBytes);
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(value.begin(), value.end(), m, pattern)) return {};
+  const auto& group = m.size() > 1 && m[1].matched ? m[1] : m[0];
+  return std::string(group.first, group.second);
+}
+
 const GumboNode* First(const GumboNode* scope, const Selector& selector) {
   auto nodes = SelectNodes(scope, selector, 1);
   return nodes.empty() ? nullptr : nodes.front();
@@ -236,7 +199,7 @@ void Merge(Item& into, Item&& from) {
 
 }  // namespace
 
-bool HasRules(const RuleText& text) { return !text.item.empty() || !text.xpath.empty(); }
+bool HasRules(const RuleText& text) { return !text.item.empty() || !text.xpath.empty() || text.auto_suggest; }
 
 Result<Rules> Rules::Compile(const RuleText& text, std::string* error_field, std::size_t* error_offset) {
   auto fail = [&](const char* field, std::size_t offset, const std::string& why) {
@@ -244,26 +207,55 @@ Result<Rules> Rules::Compile(const RuleText& text, std::string* error_field, std
     if (error_offset) *error_offset = offset;
     return Error{std::string(field) + ": " + why};
   };
-  if (text.item.empty() == text.xpath.empty()) {
+  if (text.auto_suggest) {
+    if (!text.item.empty() || !text.xpath.empty()) {
+      return fail(text.item.empty() ? "xpath" : "item", 0, "auto = true finds the item list itself; remove item/xpath");
+    }
+  } else if (text.item.empty() == text.xpath.empty()) {
     return fail(text.item.empty() ? "item" : "xpath", 0,
-                text.item.empty() ? "give an item selector (item = \"...\") or xpath = \"...\""
+                text.item.empty() ? "give an item selector (item = \"...\"), xpath = \"...\" or auto = true"
                                   : "give either item or xpath, not both");
   }
   auto impl = std::make_shared<Impl>();
   impl->text = text;
+  impl->date_from_link = text.date == "@link";
   const std::pair<const char*, std::pair<const std::string*, std::optional<Selector>*>> fields[] = {
       {"item", {&text.item, &impl->item}},          {"title", {&text.title, &impl->title}},
       {"link", {&text.link, &impl->link}},          {"date", {&text.date, &impl->date}},
       {"summary", {&text.summary, &impl->summary}}, {"author", {&text.author, &impl->author}},
       {"image", {&text.image, &impl->image}},       {"content", {&text.content, &impl->content}},
-      {"paginate", {&text.paginate, &impl->paginate}},
+      {"paginate", {&text.paginate, &impl->paginate}}, {"date_group", {&text.date_group, &impl->date_group}},
+      {"date_page", {&text.date_page, &impl->date_page}},
   };
   for (const auto& [name, field] : fields) {
-    if (field.first->empty()) continue;
+    if (field.first->empty() || (field.second == &impl->date && impl->date_from_link)) continue;
     std::size_t offset = 0;
     auto compiled = Selector::Compile(*field.first, &offset);
     if (!compiled.ok()) return fail(name, offset, compiled.error().message);
     *field.second = std::move(compiled.value());
+  }
+  const std::pair<const char*, std::pair<const std::string*, std::optional<std::regex>*>> patterns[] = {
+      {"title_pattern", {&text.title_pattern, &impl->title_pattern}},
+      {"link_pattern", {&text.link_pattern, &impl->link_pattern}},
+      {"date_pattern", {&text.date_pattern, &impl->date_pattern}},
+      {"summary_pattern", {&text.summary_pattern, &impl->summary_pattern}},
+      {"author_pattern", {&text.author_pattern, &impl->author_pattern}},
+      {"image_pattern", {&text.image_pattern, &impl->image_pattern}},
+  };
+  for (const auto& [name, field] : patterns) {
+    if (field.first->empty()) continue;
+    if (field.first->size() > kMaxPatternBytes) {
+      return fail(name, kMaxPatternBytes, "pattern longer than " + std::to_string(kMaxPatternBytes) + " bytes");
+    }
+    try {
+      *field.second = std::regex(*field.first, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return fail(name, 0, std::string("bad regular expression: ") + e.what());
+    }
+  }
+  if (!text.date_lang.empty() && !parse::IsKnownDateLanguage(text.date_lang)) {
+    return fail("date_lang", 0, "unknown language '" + text.date_lang + "' (known: " +
+                                    parse::KnownDateLanguages() + ")");
   }
   if (!text.xpath.empty()) {
     try {
@@ -288,9 +280,49 @@ bool Rules::paginates() const { return impl_->paginate.has_value(); }
 Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page& page) {
   if (html.size() > kMaxPageBytes) return Error{"page larger than " + std::to_string(kMaxPageBytes) + " bytes"};
   if (html.find_first_not_of(" \t\r\n") == std::string_view::npos) return Error{"empty page"};
-  const Rules::Impl& r = rules.impl();
   Dom dom(html, page.content_type);
   if (!dom.error().empty()) return Error{dom.error()};
+  return ExtractFrom(dom, rules, page);
+}
+
+namespace {
+
+// `auto = true`: the list Suggest ranks first, with the source's own keys
+// (follow, content, paginate, date_lang...) kept.
+Result<Extraction> ExtractAuto(const Dom& dom, const Rules& rules, const Page& page) {
+  const RuleText& own = rules.text();
+  std::vector<Suggestion> found = SuggestFrom(dom, page, 1);
+  if (found.empty()) {
+    Extraction out;
+    out.encoding = dom.encoding();
+    out.meta.title = dom.Title();
+    out.meta.link = page.url;
+    out.warnings.push_back("auto: no repeated list of article links found on the page");
+    return out;
+  }
+  RuleText text = found.front().rules;
+  text.auto_suggest = false;
+  text.content = own.content;
+  text.follow = own.follow;
+  text.paginate = own.paginate;
+  text.max_pages = own.max_pages;
+  text.max_follow = own.max_follow;
+  text.summary = own.summary;
+  text.author = own.author;
+  if (!own.date_lang.empty()) text.date_lang = own.date_lang;
+  if (!own.date_format.empty() && text.date_format.empty()) text.date_format = own.date_format;
+  auto compiled = Rules::Compile(text);
+  if (!compiled.ok()) return Error{"auto: the suggested rules do not compile: " + compiled.error().message};
+  auto out = ExtractFrom(dom, compiled.value(), page);
+  if (out.ok()) out->picked = text.item;
+  return out;
+}
+
+}  // namespace
+
+Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& page) {
+  const Rules::Impl& r = rules.impl();
+  if (r.text.auto_suggest) return ExtractAuto(dom, rules, page);
   const std::string base = dom.BaseUrl(page.url);
   Extraction out;
   out.encoding = dom.encoding();
@@ -324,8 +356,28 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
     hints.day_first = d < m;
   }
 
+  // Dates from outside the items: the last group header before each item
+  // (one walk in document order), and the page's own date.
+  std::unordered_map<const GumboNode*, std::string> group_dates;
+  if (r.date_group && !nodes.empty()) {
+    const std::unordered_set<const GumboNode*> wanted(nodes.begin(), nodes.end());
+    std::string current;
+    ForEachElement(dom.document(), [&](const GumboNode* n) {
+      if (wanted.count(n) && !current.empty()) group_dates.emplace(n, current);
+      if (Matches(n, *r.date_group, dom.document())) current = ValueOf(n, *r.date_group);
+      return true;
+    });
+  }
+  std::string page_date_text;
+  std::optional<UnixTime> page_date;
+  if (r.date_page) {
+    if (const GumboNode* n = First(dom.document(), *r.date_page)) page_date_text = ValueOf(n, *r.date_page);
+    if (!page_date_text.empty()) page_date = FindDate(page_date_text, hints);
+  }
+
   FieldHits hits;
   std::vector<std::string> bad_date_examples;
+  std::map<std::string, std::pair<int, std::string>> refused;  // reason -> count, example
   std::map<std::string, std::size_t> by_id;
   int untitled = 0;
   for (const GumboNode* node : nodes) {
@@ -334,6 +386,9 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
     item.language = language;
 
     std::string link_text;
+    MainLink main;
+    const bool need_main = !r.link || !r.title;
+    if (need_main) main = FindMainLink(node, base);
     if (r.link) {
       if (const GumboNode* n = First(node, *r.link)) {
         link_text = ValueOf(n, *r.link);
@@ -341,11 +396,14 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
       }
     } else if (const char* href = node->v.element.tag == GUMBO_TAG_A ? Attr(node, "href") : nullptr) {
       link_text = href;
+    } else if (main.anchor) {
+      link_text = main.url;
     } else if (const GumboNode* n = First(node, DefaultAnchor())) {
       link_text = ValueOf(n, DefaultAnchor());
     }
+    if (r.link_pattern) link_text = Capture(*r.link_pattern, link_text);
     if (!link_text.empty()) {
-      std::string resolved = parse::ResolveUrl(base, link_text);
+      std::string resolved = EncodeUrl(parse::ResolveUrl(base, link_text));
       if (IsHttp(resolved)) {
         item.link = Cap(std::move(resolved), kMaxFieldBytes);
         item.canonical_link = parse::CanonicalUrl(item.link);
@@ -353,9 +411,19 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
       }
     }
 
-    if (const GumboNode* n = First(node, r.title ? *r.title : DefaultTitle())) {
-      item.title = Cap(ValueOf(n, r.title ? *r.title : DefaultTitle()), kMaxTitleBytes);
+    if (r.title) {
+      if (const GumboNode* n = First(node, *r.title)) item.title = ValueOf(n, *r.title);
+    } else {
+      // The first heading, unless it is a kicker ("ANALYSIS", a section
+      // name) above the heading or text of the main link.
+      const GumboNode* heading = First(node, DefaultTitle());
+      std::string heading_text = heading ? ValueOf(heading, DefaultTitle()) : "";
+      const bool kicker = main.anchor && !main.text.empty() && main.text.size() > heading_text.size() &&
+                          (!heading || (!Contains(heading, main.anchor) && !Contains(main.anchor, heading)));
+      item.title = kicker ? main.text : std::move(heading_text);
     }
+    if (r.title_pattern) item.title = Capture(*r.title_pattern, item.title);
+    item.title = Cap(std::move(item.title), kMaxTitleBytes);
     if (!item.title.empty()) ++hits.title;
 
     if (r.summary) {
@@ -363,20 +431,35 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
         // The element's own text is the sanitised summary's text (both
         // leave scripts and styles out) without parsing the HTML again.
         item.summary_text = r.summary->attribute().empty() ? TextOf(n) : ValueOf(n, *r.summary);
-        item.summary = r.summary->attribute().empty() ? parse::SanitizeHtml(InnerHtml(n), base)
-                                                      : EscapeText(item.summary_text);
+        if (r.summary_pattern) {
+          item.summary_text = Capture(*r.summary_pattern, item.summary_text);
+          item.summary = EscapeText(item.summary_text);
+        } else {
+          item.summary = r.summary->attribute().empty() ? parse::SanitizeHtml(InnerHtml(n), base)
+                                                        : EscapeText(item.summary_text);
+        }
         if (!item.summary_text.empty()) ++hits.summary;
       }
     }
     if (r.author) {
-      if (const GumboNode* n = First(node, *r.author)) item.author = Cap(ValueOf(n, *r.author), kMaxTitleBytes);
+      if (const GumboNode* n = First(node, *r.author)) item.author = ValueOf(n, *r.author);
+      if (r.author_pattern) item.author = Capture(*r.author_pattern, item.author);
+      item.author = Cap(std::move(item.author), kMaxTitleBytes);
       if (!item.author.empty()) ++hits.author;
     }
     if (r.image) {
       if (const GumboNode* n = First(node, *r.image)) {
-        std::string src = ValueOf(n, *r.image);
-        if (r.image->attribute().empty()) src = Attr(n, "src") ? Attr(n, "src") : "";
-        std::string url = src.empty() ? "" : parse::ResolveUrl(base, src);
+        std::string src;
+        if (!r.image->attribute().empty()) {
+          src = ValueOf(n, *r.image);
+          if (r.image->attribute() == "srcset" || r.image->attribute() == "data-srcset") src = BestSrcset(src);
+        } else if (n->v.element.tag == GUMBO_TAG_IMG) {
+          src = ImageSource(n);
+        } else if (const char* plain = Attr(n, "src")) {
+          src = plain;
+        }
+        if (r.image_pattern) src = Capture(*r.image_pattern, src);
+        std::string url = src.empty() ? "" : EncodeUrl(parse::ResolveUrl(base, src));
         if (IsHttp(url)) {
           item.enclosures.push_back(Enclosure{Cap(url, kMaxFieldBytes), ImageType(url), 0});
           ++hits.image;
@@ -389,20 +472,42 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
       continue;
     }
     std::string date_text;
-    if (const GumboNode* n = First(node, r.date ? *r.date : DefaultTime())) {
+    if (r.date_from_link) {
+      date_text = item.link;
+    } else if (const GumboNode* n = First(node, r.date ? *r.date : DefaultTime())) {
       date_text = ValueOf(n, r.date ? *r.date : DefaultTime());
     }
+    if (r.date_pattern) date_text = Capture(*r.date_pattern, date_text);
     if (!date_text.empty()) ++hits.date;
-    if (date_text.empty()) {
-      ++out.undated;
-    } else if (auto when = FindDate(date_text, hints)) {
+    std::optional<UnixTime> when;
+    if (!date_text.empty()) {
+      std::string refusal;
+      when = FindDate(date_text, hints, &refusal);
+      if (!when) {
+        ++out.bad_dates;
+        if (!refusal.empty()) {
+          auto& [count, example] = refused[refusal];
+          if (count++ == 0) example = date_text.substr(0, 80);
+        } else if (static_cast<int>(bad_date_examples.size()) < kMaxDateExamples) {
+          bad_date_examples.push_back(date_text.substr(0, 80));
+        }
+      }
+    }
+    if (!when && r.date_group) {
+      if (auto it = group_dates.find(node); it != group_dates.end()) {
+        when = FindDate(it->second, hints);
+        if (when && date_text.empty()) date_text = it->second;
+      }
+    }
+    if (!when && page_date) {
+      when = page_date;
+      if (date_text.empty()) date_text = page_date_text;
+    }
+    if (when) {
       item.published = *when;
       item.updated = *when;
     } else {
-      ++out.bad_dates;
-      if (static_cast<int>(bad_date_examples.size()) < kMaxDateExamples) bad_date_examples.push_back(date_text.substr(0, 80));
-    }
-    if (item.published == 0) {
+      if (date_text.empty()) ++out.undated;
       item.published = page.now;
       item.updated = page.now;
       item.date_is_first_seen = true;
@@ -426,7 +531,7 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
     if (const GumboNode* n = First(dom.document(), *r.paginate)) {
       std::string href = r.paginate->attribute().empty() ? (Attr(n, "href") ? Attr(n, "href") : "")
                                                          : ValueOf(n, *r.paginate);
-      std::string next = href.empty() ? "" : parse::ResolveUrl(base, href);
+      std::string next = href.empty() ? "" : EncodeUrl(parse::ResolveUrl(base, href));
       if (IsHttp(next) && parse::CanonicalUrl(next) != parse::CanonicalUrl(page.url)) out.next_page = next;
     }
   }
@@ -445,16 +550,33 @@ Result<Extraction> Extract(std::string_view html, const Rules& rules, const Page
   warn_field("title", r.title, hits.title);
   warn_field("link", r.link, hits.link);
   warn_field("date", r.date, hits.date);
+  if (r.date_from_link && n > 0 && hits.date == 0) {
+    out.warnings.push_back("date = \"@link\"" + (r.date_pattern ? " with date_pattern '" + r.text.date_pattern + "'" : std::string()) +
+                           " found no date in any of " + std::to_string(n) + " links");
+  }
+  if (r.date_group && n > 0 && group_dates.empty()) {
+    out.warnings.push_back("date_group selector '" + r.date_group->text() + "' found no header above any item");
+  }
+  if (r.date_page && n > 0 && !page_date) {
+    out.warnings.push_back("date_page selector '" + r.date_page->text() + "' " +
+                           (page_date_text.empty() ? "matched nothing" : "gave '" + page_date_text.substr(0, 80) + "', no date"));
+  }
   warn_field("summary", r.summary, hits.summary);
   warn_field("author", r.author, hits.author);
   warn_field("image", r.image, hits.image);
   if (untitled > 0) out.warnings.push_back(std::to_string(untitled) + " items had neither a title nor a link and were skipped");
   if (out.undated > 0 && n > 0) out.warnings.push_back(std::to_string(out.undated) + " items without a date (first-seen time used)");
-  if (out.bad_dates > 0) {
+  int unparsed = out.bad_dates;
+  for (const auto& [reason, seen] : refused) unparsed -= seen.first;
+  if (unparsed > 0) {
     std::string examples;
     for (const auto& e : bad_date_examples) examples += (examples.empty() ? "'" : ", '") + e + "'";
-    out.warnings.push_back(std::to_string(out.bad_dates) + " dates did not parse, e.g. " + examples +
+    out.warnings.push_back(std::to_string(unparsed) + " dates did not parse, e.g. " + examples +
                            (r.text.date_format.empty() ? " (set date_format?)" : ""));
+  }
+  for (const auto& [reason, seen] : refused) {
+    out.warnings.push_back(std::to_string(seen.first) + " dates refused: " + reason + ", e.g. '" + seen.second +
+                           "' (first-seen time used)");
   }
   if (r.paginate && out.next_page.empty() && n > 0) out.warnings.push_back("paginate selector '" + r.paginate->text() + "' found no next page");
   return out;

@@ -23,7 +23,8 @@ inline constexpr std::size_t kMaxItemsPerPage = 1000;
 
 // A compiled selector group: type, .class, #id, [attr], [attr=v], [attr~=v],
 // [attr^=v], [attr$=v], [attr*=v], *, descendant, >, +, ~, :first-child,
-// :last-child, :nth-child(an+b|odd|even), :not(simple), comma groups, and an
+// :last-child, :nth-child(an+b|odd|even), :not(simple), :has(sel) and
+// :has(> simple), comma groups, and an
 // optional trailing `@attr` that takes an attribute instead of the text
 // (then only elements that have the attribute match). A
 // bare `@attr` means the attribute of the element the selector is applied to
@@ -49,8 +50,16 @@ class Selector {
 // The `[source.scrape]` table as written.
 struct RuleText {
   std::string item;         // CSS selector of one item, or:
-  std::string xpath;        // XPath 1.0 of one item (instead of `item`)
-  std::string title, link, date, summary, author, image;  // CSS, relative to the item
+  std::string xpath;        // XPath 1.0 of one item (instead of `item`), or:
+  bool auto_suggest = false;  // `auto = true`: the list Suggest ranks first, found on every poll
+  std::string title, link, date, summary, author, image;  // CSS, relative to the item;
+                                                          // date = "@link": the item's link
+  std::string date_group;   // CSS of the nearest header above an item that dates it
+  std::string date_page;    // CSS of a date for the whole page (a masthead)
+  // Per field, an ECMAScript regex searched in the field's value: its first
+  // capture group (the whole match when it has none) becomes the value; no
+  // match leaves the field empty.
+  std::string title_pattern, link_pattern, date_pattern, summary_pattern, author_pattern, image_pattern;
   std::string date_format;  // strftime-like, e.g. "%m/%d/%y %I:%M %p"
   std::string date_lang;    // month names' language, e.g. "el"
   std::string content;      // CSS of the article body on an item's own page
@@ -80,7 +89,7 @@ class Rules {
   std::shared_ptr<const Impl> impl_;
 };
 
-// True when `text` names an item selector or XPath: a source whose
+// True when `text` names an item selector or XPath (or `auto`): a source whose
 // [source.scrape] table has none is a page whose rules are not written yet.
 bool HasRules(const RuleText& text);
 
@@ -101,6 +110,7 @@ struct Extraction {
   int collapsed = 0;                   // repeated items dropped
   int undated = 0;                     // items with no date text
   int bad_dates = 0;                   // items whose date text did not parse
+  std::string picked;                  // with `auto`: the item selector of the list used
   std::vector<std::string> warnings;   // one line each, for operators
 };
 

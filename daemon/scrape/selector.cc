@@ -26,9 +26,11 @@ struct AttrTest {
 struct Compound;
 
 struct Pseudo {
-  enum Kind { kFirstChild, kLastChild, kOnlyChild, kNthChild, kNthLastChild, kNot } kind = kFirstChild;
+  enum Kind { kFirstChild, kLastChild, kOnlyChild, kNthChild, kNthLastChild, kNot, kHas } kind = kFirstChild;
   long a = 0, b = 0;                       // an+b
   std::shared_ptr<const Compound> negated;  // for :not
+  std::shared_ptr<const Selector::Group> has;  // for :has, relative to the element
+  bool has_child = false;                  // :has(> ...): a child, not any descendant
 };
 
 struct Compound {
@@ -139,7 +141,7 @@ class Parser {
     for (;;) {
       if (complex.parts.size() >= kMaxCompounds) return Set("selector has too many parts");
       Compound compound;
-      if (!ParseCompound(compound, 0)) return false;
+      if (!ParseCompound(compound, depth_)) return false;
       complex.parts.push_back(std::move(compound));
       const std::size_t before = pos_;
       SkipSpace();
@@ -248,7 +250,9 @@ class Parser {
     if (name == "first-child") p.kind = Pseudo::kFirstChild;
     else if (name == "last-child") p.kind = Pseudo::kLastChild;
     else if (name == "only-child") p.kind = Pseudo::kOnlyChild;
-    else if (name == "nth-child" || name == "nth-last-child" || name == "not") {
+    else if (name == "has") {
+      return ParseHas(c, not_depth);
+    } else if (name == "nth-child" || name == "nth-last-child" || name == "not") {
       if (AtEnd() || Peek() != '(') return Set("expected '(' after :" + name);
       ++pos_;
       SkipSpace();
@@ -272,6 +276,56 @@ class Parser {
       pos_ = at;
       return Set("unsupported pseudo-class ':" + name + "'");
     }
+    c.pseudos.push_back(std::move(p));
+    return true;
+  }
+
+  // :has(sel) and :has(> sel): the argument is a selector group of its own,
+  // up to the parenthesis that closes it (quotes and brackets skipped).
+  bool ParseHas(Compound& c, int not_depth) {
+    if (not_depth >= kMaxNotDepth) return Set(":has nested too deeply");
+    if (AtEnd() || Peek() != '(') return Set("expected '(' after :has");
+    ++pos_;
+    const std::size_t open = pos_;
+    int depth = 1;
+    char quote = 0;
+    for (; !AtEnd(); ++pos_) {
+      const char ch = Peek();
+      if (quote) {
+        if (ch == '\\') ++pos_;
+        else if (ch == quote) quote = 0;
+      } else if (ch == '"' || ch == '\'') {
+        quote = ch;
+      } else if (ch == '(' || ch == '[') {
+        ++depth;
+      } else if ((ch == ')' || ch == ']') && --depth == 0) {
+        break;
+      }
+    }
+    if (AtEnd()) return Set("unclosed '('");
+    std::string_view inner = s_.substr(open, pos_ - open);
+    Pseudo p;
+    p.kind = Pseudo::kHas;
+    while (!inner.empty() && IsSpace(inner.front())) inner.remove_prefix(1);
+    if (!inner.empty() && inner.front() == '>') {
+      p.has_child = true;
+      inner.remove_prefix(1);
+    }
+    Parser sub(inner);
+    sub.depth_ = not_depth + 1;
+    std::string attribute;
+    auto group = sub.ParseGroup(attribute);
+    if (!group.ok() || group->alternatives.empty() || !attribute.empty()) {
+      pos_ = open + sub.offset();
+      return Set(group.ok() ? "expected a selector inside :has()" : sub.error());
+    }
+    if (p.has_child) {
+      for (const auto& complex : group->alternatives) {
+        if (complex.parts.size() > 1) return Set(":has(> ...) takes one compound selector, e.g. :has(> img.thumb)");
+      }
+    }
+    ++pos_;
+    p.has = std::make_shared<const Selector::Group>(std::move(group.value()));
     c.pseudos.push_back(std::move(p));
     return true;
   }
@@ -332,6 +386,7 @@ class Parser {
 
   std::string_view s_;
   std::size_t pos_ = 0;
+  int depth_ = 0;  // :not/:has nesting of this (sub-)parser
   std::string error_;
   std::size_t error_at_ = 0;
 };
@@ -395,6 +450,33 @@ bool NthMatches(long a, long b, long pos) {
   return diff % a == 0 && diff / a >= 0;
 }
 
+bool MatchesFrom(const GumboNode* node, const Complex& complex, std::size_t index, const GumboNode* scope);
+
+// Some element under `node` (a child only, with `child_only`) matches
+// `group`, combinators looking no higher than `node`.
+bool HasMatch(const GumboNode* node, const Selector::Group& group, bool child_only) {
+  bool found = false;
+  auto test = [&](const GumboNode* n) {
+    for (const auto& complex : group.alternatives) {
+      if (MatchesFrom(n, complex, complex.parts.size() - 1, node)) return true;
+    }
+    return false;
+  };
+  if (child_only) {
+    const GumboVector* kids = ChildrenOf(node);
+    for (unsigned i = 0; kids && i < kids->length && !found; ++i) {
+      const auto* kid = static_cast<const GumboNode*>(kids->data[i]);
+      found = IsElement(kid) && test(kid);
+    }
+    return found;
+  }
+  ForEachElement(node, [&](const GumboNode* n) {
+    found = test(n);
+    return !found;
+  });
+  return found;
+}
+
 bool CompoundMatches(const GumboNode* node, const Compound& c) {
   if (!c.any_tag) {
     if (node->v.element.tag != c.tag) return false;
@@ -430,6 +512,9 @@ bool CompoundMatches(const GumboNode* node, const Compound& c) {
         break;
       case Pseudo::kNot:
         if (CompoundMatches(node, *p.negated)) return false;
+        break;
+      case Pseudo::kHas:
+        if (!HasMatch(node, *p.has, p.has_child)) return false;
         break;
     }
   }
