@@ -149,7 +149,8 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
       << "[[source]]\nid = \"blog\"\nurl = \"" << origin.url("/blog/") << "\"\nevery = \"2s\"\nallow_private = true\n\n"
       << "[[source]]\nid = \"refused\"\nurl = \"" << origin.url("/noticias") << "\"\nevery = \"2s\"\n"
       << "allow_private = true\n[source.scrape]\nitem = \"article.nota\"\ntitle = \"h2 a\"\ndate = \"span.fecha\"\n\n"
-      << "[[source]]\nid = \"later\"\nurl = \"" << origin.url("/later/") << "\"\nallow_private = true\n[source.scrape]\n";
+      << "[[source]]\nid = \"later\"\nurl = \"" << origin.url("/later/") << "\"\nevery = \"2s\"\n"
+      << "allow_private = true\n[source.scrape]\n";
   std::ofstream(dir / "config" / "topics.toml")
       << "[[topic]]\nid = \"syria\"\ntitle = \"Syria\"\nmatch = 'syria OR syrian'\n\n"
       << "[[topic]]\nid = \"cuba-solidarity\"\ntitle = \"Cuba\"\nmatch = 'cuba OR blockade'\n";

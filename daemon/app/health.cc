@@ -41,7 +41,7 @@ std::string FoundNote(const std::string& feed) { return feed.empty() ? "" : "a f
 
 Row FromState(const store::SourceState& s) {
   Row row{s.source_id, s.last_outcome, s.last_attempt, s.last_success,
-          s.consecutive_failures, s.items_new, s.next_due, s.last_error, {}};
+          s.consecutive_failures, s.items_new, s.next_due, s.last_error, {}, {}, {}};
   if (!s.scrape_pick.empty()) {
     row.note = s.scrape_pick_was.empty()
                    ? "auto: list '" + s.scrape_pick + "'"
