@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
+#include "daemon/app/check_online.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/health.h"
 #include "daemon/app/poll_cli.h"
@@ -83,7 +84,15 @@ int CheckCommand(const Args& args) {
   }
   std::printf("%s: %zu sources, %zu topics: ok\n", dir.c_str(), config.value()->catalog.sources.size(),
               config.value()->catalog.topics.size());
-  return 0;
+  if (!args.has("--online")) return 0;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    std::fprintf(stderr, "redwire: curl_global_init failed\n");
+    return 1;
+  }
+  const auto online = redwire::app::CheckOnline(*config.value());
+  curl_global_cleanup();
+  std::fputs(online.text.c_str(), stdout);
+  return online.failing > 0 ? 3 : 0;
 }
 
 int StatusCommand(const Args& args) {
@@ -197,14 +206,19 @@ int ScrapeCommand(const Args& args) {
 
 int DiscoverCommand(const Args& args) {
   if (args.operands.size() != 1) {
-    std::fprintf(stderr, "redwire discover: give one URL\n");
+    std::fprintf(stderr, "redwire discover: give one URL or FILE\n");
     return 2;
   }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     std::fprintf(stderr, "redwire: curl_global_init failed\n");
     return 1;
   }
-  auto report = redwire::app::DiscoverPage(args.operands[0], args.has("--json"), args.has("--allow-private"));
+  redwire::app::DiscoverOptions options;
+  options.target = args.operands[0];
+  options.page_url = args.get("--url");
+  options.json = args.has("--json");
+  options.allow_private = args.has("--allow-private");
+  auto report = redwire::app::DiscoverPage(options);
   curl_global_cleanup();
   if (!report.ok()) {
     std::fprintf(stderr, "redwire discover: %s\n", report.error().message.c_str());
@@ -351,15 +365,22 @@ words percent-encoded or raw UTF-8), /status.json and /metrics.
      {"--config", "--state"},
      RunCommand},
     {"check", "validate the configuration and list every error",
-     R"(usage: redwire check --config DIR
+     R"(usage: redwire check --config DIR [--online]
 
 Validates every DIR/*.toml: TOML syntax, known keys, unique ids, URLs,
 intervals, scrape selectors and topic rules. Prints every error of every
 file (each bad selector and rule too), sorted, as file:line:col: message,
 the position counted in characters also inside multi-line strings, and
 exits 1 if there is any; exits 0 otherwise.
+
+  --online  also fetch every source once (politely: the config's per-host
+            limits and delays) and say, per source, whether its feed
+            parses, whether its scrape rules still extract items, and
+            whether a page's site has a feed (advertised, linked or at its
+            CMS's usual paths) to use instead. Exits 3 when any source
+            fails or its rules extract nothing. Nothing is stored.
 )",
-     {{"--config", true}},
+     {{"--config", true}, {"--online", false}},
      {"--config"},
      CheckCommand},
     {"status", "print each source's health",
@@ -458,14 +479,26 @@ fetch failure), 2 on usage errors. See docs/scraping.md.
       {"--date-page", true}, {"--title-pattern", true}, {"--link-pattern", true}, {"--date-pattern", true}},
      {},
      ScrapeCommand},
-    {"discover", "list the feeds a web page advertises",
-     R"(usage: redwire discover URL [--json] [--allow-private]
+    {"discover", "find the feeds of a web page's site",
+     R"(usage: redwire discover (URL | FILE [--url URL]) [--json] [--allow-private]
 
-Fetches URL and prints the feeds it advertises with <link rel="alternate"
-type="application/rss+xml|atom+xml|feed+json">, or says that URL is itself
-a feed. Exits 0 when a feed was found, 3 when none, 1 on fetch errors.
+Fetches URL (or reads a saved FILE) and lists the feeds of its site: those
+it advertises with <link rel="alternate">, those it links to with an <a>
+whose URL or text says feed, RSS or Atom, and, when none of them is a
+feed, the usual feed paths of the CMS the page shows (WordPress, Blogger,
+Drupal, Joomla, Hugo). Each is fetched once, through the same limits and
+private-address guard as the daemon, and listed only if it parses as a
+feed; the others are listed as "not a feed" with the reason. Says so when
+URL is itself a feed.
+
+  --url URL        the URL a FILE was saved from; without it the FILE's
+                   candidates are listed unchecked
+  --allow-private  allow loopback/private addresses
+  --json           print JSON
+
+Exits 0 when a feed was found, 3 when none, 1 on errors, 2 on bad usage.
 )",
-     {{"--json", false}, {"--allow-private", false}},
+     {{"--json", false}, {"--allow-private", false}, {"--url", true}},
      {},
      DiscoverCommand},
     {"parse", "show what the feed parser makes of a saved feed",

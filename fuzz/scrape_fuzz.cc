@@ -107,8 +107,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static const Selector kLinks = Selector::Compile("a[href^=http] @href").value();
   (void)redwire::scrape::SelectValues(html, kLinks);
-  for (const auto& feed : redwire::scrape::DiscoverFeeds(html, page.url)) {
-    if (!IsWebLink(feed.url)) redwire::fuzz::Violated("a non-web discovered feed", feed.url, "");
+  const auto candidates = redwire::scrape::FindFeedCandidates(html, page.url);
+  for (const auto* kind : {&candidates.advertised, &candidates.linked, &candidates.probes}) {
+    if (kind->size() > 20) redwire::fuzz::Violated("more than 20 feed candidates of a kind", page.url, "");
+    for (const auto& feed : *kind) {
+      if (!IsWebLink(feed.url)) redwire::fuzz::Violated("a non-web discovered feed", feed.url, "");
+    }
   }
   return 0;
 }

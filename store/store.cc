@@ -26,7 +26,7 @@ namespace {
 // Each entry migrates the schema from version i to i + 1. Entries are never
 // edited once released: a change is a new entry, so every existing database
 // walks the same path.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // v1. item_topic repeats the item's published time so that "newest N of a
     // topic" is a walk down one index with no sort; Upsert rewrites an item's
     // topic rows whenever it rewrites the item, which keeps the copy in step.
@@ -127,6 +127,13 @@ CREATE INDEX websub_subscription_expiry ON websub_subscription (expires_at);
     R"sql(
 ALTER TABLE source_state ADD COLUMN scrape_pick     TEXT    NOT NULL DEFAULT '';
 ALTER TABLE source_state ADD COLUMN scrape_pick_was TEXT    NOT NULL DEFAULT '';
+)sql",
+    // v6. The feed found on a page source's site (issue 17): polled instead
+    // of a page without scrape rules, reported for one with rules.
+    R"sql(
+ALTER TABLE source_state ADD COLUMN found_feed    TEXT    NOT NULL DEFAULT '';
+ALTER TABLE source_state ADD COLUMN found_on      TEXT    NOT NULL DEFAULT '';
+ALTER TABLE source_state ADD COLUMN found_checked INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
@@ -670,7 +677,7 @@ constexpr const char* kSourceStateColumns =
     "source_id, etag, last_modified, last_attempt, last_success, last_outcome, "
     "last_error, last_status, consecutive_failures, items_new, feed_title, feed_link, "
     "last_bytes, last_elapsed_ms, items_seen, next_due, interval, moved_to, moved_from, "
-    "gone, gone_url, scrape_pick, scrape_pick_was";
+    "gone, gone_url, scrape_pick, scrape_pick_was, found_feed, found_on, found_checked";
 
 // Binds ?1..?19 of kInsertItem / kUpdateItem. The item's text is bound
 // without a copy: `item` must outlive the statement's execution.
@@ -747,6 +754,9 @@ SourceState ReadSourceState(SQLite::Statement& st) {
   s.gone_url = st.getColumn(20).getString();
   s.scrape_pick = st.getColumn(21).getString();
   s.scrape_pick_was = st.getColumn(22).getString();
+  s.found_feed = st.getColumn(23).getString();
+  s.found_on = st.getColumn(24).getString();
+  s.found_checked = st.getColumn(25).getInt64();
   return s;
 }
 
@@ -1428,7 +1438,7 @@ Status Store::PutSourceState(const SourceState& state) {
           impl_->db_,
           std::string("INSERT INTO source_state (") + kSourceStateColumns +
               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-              "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) "
+              "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) "
               "ON CONFLICT (source_id) DO UPDATE SET etag = excluded.etag, "
               "last_modified = excluded.last_modified, last_attempt = excluded.last_attempt, "
               "last_success = excluded.last_success, last_outcome = excluded.last_outcome, "
@@ -1440,7 +1450,8 @@ Status Store::PutSourceState(const SourceState& state) {
               "next_due = excluded.next_due, interval = excluded.interval, "
               "moved_to = excluded.moved_to, moved_from = excluded.moved_from, "
               "gone = excluded.gone, gone_url = excluded.gone_url, scrape_pick = excluded.scrape_pick, "
-              "scrape_pick_was = excluded.scrape_pick_was");
+              "scrape_pick_was = excluded.scrape_pick_was, found_feed = excluded.found_feed, "
+              "found_on = excluded.found_on, found_checked = excluded.found_checked");
     }
     SQLite::Statement& st = *kept;
     st.reset();
@@ -1467,6 +1478,9 @@ Status Store::PutSourceState(const SourceState& state) {
     st.bind(21, state.gone_url);
     st.bind(22, state.scrape_pick);
     st.bind(23, state.scrape_pick_was);
+    st.bind(24, state.found_feed);
+    st.bind(25, state.found_on);
+    st.bind(26, state.found_checked);
     st.exec();
     st.reset();
   } catch (const SQLite::Exception& e) {

@@ -65,6 +65,12 @@ struct SourceState {
   // the last poll, and the one before it when the pick changed.
   std::string scrape_pick;
   std::string scrape_pick_was;
+  // A feed found on the site of the page a source points to (issue 17):
+  // polled instead of a page without scrape rules while found_on is still
+  // the configured URL; only reported for a page with rules.
+  std::string found_feed;           // empty: none found (or not looked for)
+  std::string found_on;             // the configured URL it was found for
+  UnixTime found_checked = 0;       // when the site was last searched
 };
 
 struct UpsertStats {

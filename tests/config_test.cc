@@ -258,7 +258,7 @@ TEST_CASE("the shipped page sources have rules that extract their fixture pages"
   // Each page source and the saved page modelled on its site.
   const std::map<std::string, std::pair<std::string, std::size_t>> fixtures = {
       {"kke-en", {"kke-news.html", 3}},         {"kne-en", {"kne-articles.html", 2}},
-      {"rizospastis", {"rizospastis-greek.html", 4}}, {"avante", {"avante-issue.html", 2}},
+      {"avante", {"avante-issue.html", 2}},
       {"kprf", {"kprf-russian.html", 3}},       {"eci", {"eci-news.html", 2}},
       {"wfdy", {"wfdy-statements.html", 4}},    {"sacp", {"sacp-statements.html", 2}},
   };

@@ -4,8 +4,10 @@
 // the --json output and one known title per page, so a change to the shipped
 // rules, the CLI or the extractor that loses items fails here.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -97,16 +99,12 @@ TEST_CASE("redwire scrape with the shipped rules of feeds/ yields every saved pa
       {"kke-news.html", {"--source", "kke-en", "--config", kShipped, "--max-follow", "0"}, 3,
        "Solidarity with Cuba against the US blockade"},
       {"kne-articles.html", {"--source", "kne-en", "--config", kShipped}, 2, "KNE on the student rallies"},
-      {"rizospastis-greek.html", {"--source", "rizospastis", "--config", kShipped}, 4,
-       "Αλληλεγγύη στον λαό της Κούβας"},
       {"avante-issue.html", {"--source", "avante", "--config", kShipped}, 2, "Greve na Administração Pública"},
       {"kprf-russian.html", {"--source", "kprf", "--config", kShipped}, 3,
        "Первомай: тысячи омичей вышли на демонстрацию"},
       // The same pages in their sites' legacy charsets come out the same.
       {"kprf-russian-cp1251.html", {"--source", "kprf", "--config", kShipped}, 3,
        "Первомай: тысячи омичей вышли на демонстрацию"},
-      {"rizospastis-greek-iso8859-7.html", {"--source", "rizospastis", "--config", kShipped}, 4,
-       "Αλληλεγγύη στον λαό της Κούβας"},
       {"eci-news.html", {"--source", "eci", "--config", kShipped}, 2, "Meeting of the Secretariat of the ECI"},
       {"wfdy-statements.html", {"--source", "wfdy", "--config", kShipped}, 4, "No to NATO, yes to peace"},
       {"sacp-statements.html", {"--source", "sacp", "--config", kShipped}, 2, "SACP Central Committee statement"},
@@ -118,6 +116,10 @@ TEST_CASE("redwire scrape with rules given as flags works on every other saved p
   const std::vector<std::string> solidnet = {"--item", "div.view-news div.views-row", "--title", "h3.node__title a",
                                              "--link", "h3.node__title a @href", "--date", "span.date",
                                              "--date-format", "%m/%d/%y, %I:%M %p"};
+  const std::vector<std::string> rizospastis = {
+      "--url",     "https://www.rizospastis.gr/", "--item",    "td.leftcol div.storyItem", "--title",
+      "h2.storyTitle", "--link", "h2.storyTitle a @href", "--date", "div.storyDate", "--date-lang", "el",
+      "--summary", "div.storyLead"};
   auto with = [](std::vector<std::string> base, std::vector<std::string> more) {
     base.insert(base.end(), more.begin(), more.end());
     return base;
@@ -144,6 +146,10 @@ TEST_CASE("redwire scrape with rules given as flags works on every other saved p
        {"--url", "https://www.tkp.org.tr/", "--item", "div.jeg_posts > article.jeg_post", "--title",
         "h3.jeg_post_title", "--date", "div.jeg_meta_date", "--date-lang", "tr"},
        3, "1 Mayıs çağrısı: Sömürüye karşı alanlara!"},
+      // Rizospastis is polled through its RSS now; its front page still
+      // tests Greek dates, in UTF-8 and in its legacy charset.
+      {"rizospastis-greek.html", rizospastis, 4, "Αλληλεγγύη στον λαό της Κούβας"},
+      {"rizospastis-greek-iso8859-7.html", rizospastis, 4, "Αλληλεγγύη στον λαό της Κούβας"},
       {"tag-soup.html", {"--url", "http://example.org/", "--item", "td.story", "--title", "font b", "--date", "p.when"},
        3, ""},
       {"kke-article.html",
@@ -232,39 +238,142 @@ TEST_CASE("redwire discover lists the feeds a page advertises, over HTTP", "[cli
   server.Static("/", "text/html; charset=utf-8",
                 "<!DOCTYPE html><html><head><title>Partido</title>"
                 "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Noticias\" href=\"/feed/\">"
-                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Comunicados\" "
-                "href=\"https://partido.example/atom.xml\">"
+                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Comunicados\" href=\"/atom.xml\">"
+                "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Comentarios\" href=\"/comments/feed/\">"
                 "<link rel=\"stylesheet\" href=\"/style.css\"></head><body>x</body></html>",
                 "\"p\"");
-  server.Static("/feed/", "application/rss+xml",
-                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Noticias</title>"
-                "<link>http://partido.example/</link><item><title>Uno</title><link>http://partido.example/1</link>"
-                "</item></channel></rss>",
-                "\"f\"");
-  server.Static("/nofeed", "text/html", "<html><head><title>Nada</title></head><body>x</body></html>", "\"n\"");
+  const std::string rss =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Noticias</title>"
+      "<link>http://partido.example/</link><item><title>Uno</title><link>http://partido.example/1</link>"
+      "</item></channel></rss>";
+  server.Static("/feed/", "application/rss+xml", rss, "\"f\"");
+  server.Static("/atom.xml", "application/atom+xml",
+                "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Comunicados</title>"
+                "<id>urn:x</id><updated>2024-01-01T00:00:00Z</updated></feed>",
+                "\"a\"");
+  server.Static("/granma", "text/html; charset=utf-8", ReadFixture("../discover/granma-a-feed.html"), "\"g\"");
+  server.Static("/feed", "application/rss+xml", rss, "\"r\"");
 
   const Run json = Redwire({"discover", server.url("/"), "--json", "--allow-private"});
   INFO(json.out);
   REQUIRE(json.status == 0);
-  CHECK(json.out.find("{\"url\":\"" + server.url("/feed/") + "\",\"type\":\"application/rss+xml\",\"title\":\"Noticias\"}") !=
+  CHECK(json.out.find("{\"url\":\"" + server.url("/feed/") +
+                      "\",\"how\":\"advertised\",\"format\":\"rss20\",\"title\":\"Noticias\",\"items\":1}") !=
         std::string::npos);
-  CHECK(json.out.find("\"url\":\"https://partido.example/atom.xml\"") != std::string::npos);
+  CHECK(json.out.find("\"url\":\"" + server.url("/atom.xml") + "\",\"how\":\"advertised\",\"format\":\"atom10\"") !=
+        std::string::npos);
+  // Advertised but 404: listed as rejected, with the reason.
+  CHECK(json.out.find("{\"url\":\"" + server.url("/comments/feed/") +
+                      "\",\"how\":\"advertised\",\"reason\":\"HTTP 404\"}") != std::string::npos);
   CHECK(json.out.find("style.css") == std::string::npos);
+  CHECK(json.out.find("\"probed\":false") != std::string::npos);
 
   const Run table = Redwire({"discover", server.url("/"), "--allow-private"});
   CHECK(table.status == 0);
-  CHECK(table.out.find("application/atom+xml") != std::string::npos);
+  CHECK(table.out.find("advertised  atom10     0 items  " + server.url("/atom.xml")) != std::string::npos);
+  CHECK(table.out.find("not a feed  " + server.url("/comments/feed/") + " (advertised): HTTP 404") != std::string::npos);
+
+  // Linked with an <a> only, as Granma's homepage does.
+  const Run linked = Redwire({"discover", server.url("/granma"), "--allow-private"});
+  INFO(linked.out);
+  CHECK(linked.status == 0);
+  CHECK(linked.out.find("linked      rss20      1 items  " + server.url("/feed") + "  Noticias") != std::string::npos);
 
   const Run itself = Redwire({"discover", server.url("/feed/"), "--allow-private"});
   CHECK(itself.status == 0);
   CHECK(itself.out.find("is itself a feed (rss20, 1 items)") != std::string::npos);
 
-  const Run none = Redwire({"discover", server.url("/nofeed"), "--allow-private"});
+  // Nothing on the page: the common paths are probed (and 404 on a site of
+  // its own).
+  redwire::testing::FixtureServer bare;
+  bare.Static("/nofeed", "text/html", "<html><head><title>Nada</title></head><body>x</body></html>", "\"n\"");
+  const Run none = Redwire({"discover", bare.url("/nofeed"), "--allow-private"});
+  INFO(none.out);
   CHECK(none.status == 3);
-  CHECK(none.out.find("advertises no feed") != std::string::npos);
+  CHECK(none.out.find("has no feed (the usual paths of common CMSs tried too)") != std::string::npos);
+  CHECK(none.out.find("not a feed  " + bare.url("/rss.xml") + " (probed): HTTP 404") != std::string::npos);
+  CHECK(bare.requests().size() == 5);  // the page and its four probes
 
-  // The SSRF guard holds on the command line too.
+  // The SSRF guard holds on the command line too, and says how to lift it.
   const Run guarded = Redwire({"discover", server.url("/")});
   CHECK(guarded.status == 1);
-  CHECK(guarded.out.find("redwire discover:") != std::string::npos);
+  CHECK(guarded.out.find("redwire discover: " + server.url("/") + ": blocked address") != std::string::npos);
+  CHECK(guarded.out.find("give --allow-private to fetch from loopback and private addresses") != std::string::npos);
+}
+
+TEST_CASE("redwire discover reads a saved page", "[cli]") {
+  const std::string saved = std::string(REDWIRE_FIXTURES) + "/discover/granma-a-feed.html";
+  // Without --url the candidates are listed, not fetched.
+  const Run listed = Redwire({"discover", saved});
+  INFO(listed.out);
+  CHECK(listed.status == 0);
+  CHECK(listed.out.find("linked      http://localhost/feed  RSS") != std::string::npos);
+  CHECK(listed.out.find("note: not checked") != std::string::npos);
+  const Run json = Redwire({"discover", saved, "--json"});
+  CHECK(json.out.find("\"checked\":false") != std::string::npos);
+
+  // With --url they are resolved against it, fetched and checked.
+  redwire::testing::FixtureServer server;
+  server.Static("/feed", "application/rss+xml",
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Granma</title>"
+                "<item><title>Uno</title><link>http://granma.example/1</link></item></channel></rss>",
+                "\"r\"");
+  const Run checked = Redwire({"discover", saved, "--url", server.url("/"), "--allow-private"});
+  INFO(checked.out);
+  CHECK(checked.status == 0);
+  CHECK(checked.out.find("linked      rss20      1 items  " + server.url("/feed") + "  Granma") != std::string::npos);
+
+  const Run missing = Redwire({"discover", "/nonexistent/page.html"});
+  CHECK(missing.status == 1);
+  CHECK(missing.out.find("redwire discover: /nonexistent/page.html: ") != std::string::npos);
+}
+
+TEST_CASE("redwire check --online fetches each source once and names the rules that extract nothing", "[cli]") {
+  redwire::testing::FixtureServer server;
+  const std::string rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed</title>"
+                          "<item><title>Uno</title><link>http://site.example/1</link></item>"
+                          "<item><title>Dos</title><link>http://site.example/2</link></item></channel></rss>";
+  server.Static("/feed.xml", "application/rss+xml", rss, "\"x\"");
+  server.Static("/feed", "application/rss+xml", rss, "\"f\"");
+  server.Static("/rss.xml", "application/rss+xml", rss, "\"r\"");
+  server.Static("/", "text/html; charset=utf-8", ReadFixture("../discover/granma-a-feed.html"), "\"g\"");
+  server.Static("/portugal", "text/html; charset=utf-8", ReadFixture("../discover/drupal-feed-icon.html"), "\"d\"");
+  server.Static("/wfdy", "text/html; charset=utf-8", ReadFixture("../discover/plain-no-cms.html"), "\"p\"");
+
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("redwire-check-online-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto source = [&](const std::string& id, const std::string& path, const std::string& scrape) {
+    return "[[source]]\nid = \"" + id + "\"\nname = \"" + id + "\"\nurl = \"" + server.url(path) +
+           "\"\nallow_private = true\n" + scrape + "\n";
+  };
+  std::ofstream(dir / "sources.toml")
+      << "[redwire]\nhost_delay = \"0s\"\n\n"
+      << source("a-feed", "/feed.xml", "")
+      << source("granma", "/", "[source.scrape]\nitem = \"article.g-story\"\ntitle = \"h2 > a\"")
+      << source("wfdy", "/wfdy", "[source.scrape]\nitem = \"div.statement-list > div\"\ntitle = \"h2\"")
+      << source("pcp", "/portugal", "[source.scrape]")
+      << source("gone", "/missing.xml", "");
+  const Run run = Redwire({"check", "--config", dir.string(), "--online"});
+  std::filesystem::remove_all(dir);
+  INFO(run.out);
+  CHECK(run.status == 3);
+  CHECK(run.out.find("a-feed  ok     feed, 2 items (rss20)") != std::string::npos);
+  CHECK(run.out.find("granma  ok     1 item by the rules (1 without a date, 0 dates unparsed)") != std::string::npos);
+  CHECK(run.out.find("the site has a feed: " + server.url("/feed") + " (use it as the url instead of scraping)") !=
+        std::string::npos);
+  CHECK(run.out.find("wfdy    EMPTY  the rules extract nothing: item selector 'div.statement-list > div' matched "
+                     "nothing") != std::string::npos);
+  CHECK(run.out.find("pcp     ok     a web page; its site's feed " + server.url("/rss.xml") + " has 2 items") !=
+        std::string::npos);
+  CHECK(run.out.find("gone    FAIL   HTTP 404") != std::string::npos);
+  // The plain site's usual paths are probed: /rss.xml is there.
+  CHECK(run.out.find("matched nothing\n" + std::string(15, ' ') + "the site has a feed: " + server.url("/rss.xml")) !=
+        std::string::npos);
+  CHECK(run.out.find("5 sources: 3 fetched and fine, 1 whose rules extract nothing, 1 failing; 3 with a feed found for the page") !=
+        std::string::npos);
+  // Each source fetched once.
+  CHECK(server.count("/feed.xml", 200) == 1);
+  CHECK(server.count("/", 200) == 1);
+  CHECK(server.count("/wfdy", 200) == 1);
 }

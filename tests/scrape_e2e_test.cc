@@ -149,7 +149,8 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
       << "[[source]]\nid = \"blog\"\nurl = \"" << origin.url("/blog/") << "\"\nevery = \"2s\"\nallow_private = true\n\n"
       << "[[source]]\nid = \"refused\"\nurl = \"" << origin.url("/noticias") << "\"\nevery = \"2s\"\n"
       << "allow_private = true\n[source.scrape]\nitem = \"article.nota\"\ntitle = \"h2 a\"\ndate = \"span.fecha\"\n\n"
-      << "[[source]]\nid = \"later\"\nurl = \"" << origin.url("/later/") << "\"\nallow_private = true\n[source.scrape]\n";
+      << "[[source]]\nid = \"later\"\nurl = \"" << origin.url("/later/") << "\"\nevery = \"2s\"\n"
+      << "allow_private = true\n[source.scrape]\n";
   std::ofstream(dir / "config" / "topics.toml")
       << "[[topic]]\nid = \"syria\"\ntitle = \"Syria\"\nmatch = 'syria OR syrian'\n\n"
       << "[[topic]]\nid = \"cuba-solidarity\"\ntitle = \"Cuba\"\nmatch = 'cuba OR blockade'\n";
@@ -217,14 +218,15 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
   CHECK(Entries(Get(base + "/sources/refused.atom")).size() == 8);
 
   // Later polls: item pages are not fetched again, older pages are not
-  // re-read, and a page without rules is never polled.
+  // re-read, and a page without rules is polled only for a feed of its
+  // site (it has none here: it 404s, and is retried with backoff).
   const std::size_t polls = origin.count("/en/", 200);
   REQUIRE(WaitFor([&] { return origin.count("/en/", 200) >= polls + 1; }, 25s));
   CHECK(origin.count("/en/articles/Statement-of-the-KKE-on-the-developments-in-Syria/", 200) == 1);
   std::size_t older = 0;
   for (const auto& r : origin.requests()) older += r.target == "/news?page=1";
   CHECK(older == 1);
-  CHECK(origin.count("/later/", 404) == 0);
+  CHECK(origin.count("/later/", 404) >= 1);
   CHECK(Entries(Get(base + "/sources/kke-en.atom")).size() == 3);
 
   kill(pid, SIGTERM);

@@ -35,19 +35,35 @@ struct Row {
   std::string error;
   bool gone = false;  // parked by a 410 Gone: no next poll
   std::string note;   // scrape auto = true: the list picked, and whether it changed
+  std::string found_feed;  // a feed found for the source's page
+  std::string found_note;  // what that means for the source
 };
+
+// Without the config it is not known whether the source scrapes the page.
+std::string FoundNote(const std::string& feed) { return feed.empty() ? "" : "a feed was found for the page: " + feed; }
 
 Row FromState(const store::SourceState& s) {
   // A row the poller wrote with a source's first planned poll.
   const std::string outcome = s.last_outcome.empty() && s.last_attempt == 0 ? "pending" : s.last_outcome;
   Row row{s.source_id, outcome, s.last_attempt, s.last_success, s.consecutive_failures,
-          s.items_new, s.next_due, s.last_error, s.gone, {}};
+          s.items_new, s.next_due, s.last_error, s.gone, {}, {}, {}};
   if (!s.scrape_pick.empty()) {
     row.note = s.scrape_pick_was.empty()
                    ? "auto: list '" + s.scrape_pick + "'"
                    : "warning: auto list changed from '" + s.scrape_pick_was + "' to '" + s.scrape_pick + "'";
   }
+  row.found_feed = s.found_on.empty() ? "" : s.found_feed;
+  row.found_note = FoundNote(row.found_feed);
   return row;
+}
+
+// The note once the source's config is known: a page without rules polls
+// the feed, one with rules could.
+void RefineNote(Row& row, const store::SourceState& s, const config::Source& source) {
+  row.found_feed = s.found_on == source.url ? s.found_feed : "";
+  if (row.found_feed.empty()) row.found_note.clear();
+  else if (scrape::HasRules(source.scrape)) row.found_note = "the site has a feed, " + row.found_feed + ": make it the source's url instead of scraping";
+  else row.found_note = "using the feed " + row.found_feed + " found on the page (make it the source's url)";
 }
 
 // "3m ago", "2h ago", "in 5m"; "-" for never.
@@ -109,6 +125,7 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
                   Next(r, now).c_str());
     out += line;
     out += Printable(r.error.empty() ? r.note : r.error, 200) + "\n";
+    if (!r.found_note.empty()) out += "  note: " + Printable(r.found_note, 300) + "\n";
   }
   std::snprintf(line, sizeof line, "%zu sources, %zu failing\n", rows.size(), failing);
   return out + line;
@@ -153,7 +170,8 @@ std::string RenderJson(const std::vector<Row>& rows) {
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) +
            ",\"next_poll\":" + JsonTime(r.gone ? 0 : r.next_due) + ",\"gone\":" + (r.gone ? "true" : "false") +
-           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) + "}";
+           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) +
+           ",\"found_feed\":" + JsonString(r.found_feed) + ",\"found_note\":" + JsonString(r.found_note) + "}";
   }
   return out + "\n]\n";
 }
@@ -167,7 +185,11 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
   auto states = store.value()->AllSourceStates();
   if (!states.ok()) return states.error();
   std::map<std::string, Row> by_id;
-  for (const auto& s : states.value()) by_id[s.source_id] = FromState(s);
+  std::map<std::string, store::SourceState> state_of;
+  for (const auto& s : states.value()) {
+    by_id[s.source_id] = FromState(s);
+    state_of[s.source_id] = s;
+  }
   if (options.config_dir.empty()) {
     std::vector<Row> rows;
     for (auto& [id, row] : by_id) rows.push_back(std::move(row));
@@ -192,6 +214,7 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
       rows.push_back(row);
       continue;
     }
+    RefineNote(it->second, state_of[source.id], source);
     rows.push_back(std::move(it->second));
     by_id.erase(it);
   }
@@ -407,6 +430,9 @@ Result<std::vector<Row>> FromDaemon(const HealthOptions& options) {
     r.next_due = Time(*o, {"next_poll", "next_due"});
     r.gone = Flag(*o, "gone");
     r.error = Text(*o, {"last_error", "error"});
+    r.found_feed = Text(*o, {"found_feed"});
+    r.note = Text(*o, {"note"});
+    r.found_note = FoundNote(r.found_feed);
     rows.push_back(std::move(r));
   }
   return rows;

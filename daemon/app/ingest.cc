@@ -6,8 +6,10 @@
 #include <set>
 
 #include <asio/post.hpp>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/feed_finder.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"
 
@@ -47,6 +49,9 @@ struct Ingester::PageJob {
   std::map<std::string, Item> known;  // stored items by id, with their content
   std::vector<std::size_t> to_follow;  // indexes into items
   std::size_t followed = 0;
+  // With IngestHints::check_site: the first page, searched for a feed last.
+  bool check_site = false;
+  std::string page_url, page_body, page_type;
 };
 
 // A parsed and classified feed waiting for the next commit.
@@ -67,7 +72,7 @@ Ingester::~Ingester() {
 }
 
 void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-                      const fetch::Response& response, Done done) {
+                      const fetch::Response& response, Done done, IngestHints hints) {
   const UnixTime now = Now();
   const std::string url = response.final_url.empty() ? source.url : response.final_url;
   if (scrape::HasRules(source.scrape)) {
@@ -84,59 +89,77 @@ void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::So
     job->rules = std::move(rules.value());
     job->done = std::move(done);
     job->now = now;
+    if (hints.check_site) {
+      job->check_site = true;
+      job->page_url = url;
+      job->page_body = response.body;
+      job->page_type = response.content_type;
+    }
     IngestPage(std::move(job), response);
     return;
   }
   parse::Context context{source.id, url, response.content_type, now};
   auto parsed = parse::ParseFeed(response.body, context);
   if (!parsed.ok()) {
-    Discover(std::move(config), source, url, response, parsed.error(), std::move(done));
+    if (!hints.find_feed) {
+      IngestResult result;
+      result.error = parsed.error().message;
+      done(std::move(result));
+      return;
+    }
+    Discover(std::move(config), source, url, response, std::move(done));
     return;
   }
   StoreFeed(std::move(config), source, std::move(parsed.value()), std::move(done));
 }
 
-// A "feed" URL that answers with a web page: use the feed the page
-// advertises, one hop only, never the page itself again.
+// A source without scrape rules whose URL answers with a web page: the
+// first feed found for the page is ingested instead.
 void Ingester::Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-                        const std::string& page_url, const fetch::Response& page, Error why, Done done) {
-  std::string feed_url;
-  for (const auto& feed : scrape::DiscoverFeeds(page.body, page_url, page.content_type)) {
-    if (parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(page_url) &&
-        parse::CanonicalUrl(feed.url) != parse::CanonicalUrl(source.url)) {
-      feed_url = feed.url;
-      break;
-    }
-  }
-  if (feed_url.empty()) {
-    IngestResult result;
-    result.error = why.message;
-    done(std::move(result));
-    return;
-  }
-  spdlog::info("{}: {} is a web page; using the feed it advertises, {}", source.id, page_url, feed_url);
-  fetch::Request request;
-  request.source_id = source.id;
-  request.url = feed_url;
-  request.allow_private = AllowPrivate(*config, source);
-  fetcher_.Fetch(std::move(request), [this, config, source, feed_url, done = std::move(done)](fetch::Response r) {
-    IngestResult result;
-    if (r.outcome != fetch::Outcome::kOk) {
-      result.error = "advertised feed " + feed_url + ": " + (r.error.empty() ? fetch::OutcomeName(r.outcome) : r.error);
+                        const std::string& page_url, const fetch::Response& page, Done done) {
+  FinderOptions options;
+  options.source_id = source.id;
+  options.allow_private = AllowPrivate(*config, source);
+  options.first_only = true;
+  options.now = Now();
+  FindFeeds(fetcher_, page_url, page.body, page.content_type, options,
+            [this, alive = std::weak_ptr<char>(alive_), config, source, page_url,
+             done = std::move(done)](FeedSearch search) {
+    if (alive.expired()) return;
+    if (search.feeds.empty()) {
+      IngestResult result;
+      result.error = fmt::format("{} is a web page and no feed of its site was found ({} candidates tried{}); "
+                                 "give the source [source.scrape] rules",
+                                 page_url, search.rejected.size(),
+                                 search.probed ? fmt::format(", the usual paths of {} among them",
+                                                             search.cms.empty() ? "common CMSs" : search.cms)
+                                               : "");
       done(std::move(result));
       return;
     }
-    parse::Context context{source.id, r.final_url.empty() ? feed_url : r.final_url, r.content_type, Now()};
-    auto parsed = parse::ParseFeed(r.body, context);
-    if (!parsed.ok()) {
-      result.error = "advertised feed " + feed_url + ": " + parsed.error().message;
-      done(std::move(result));
-      return;
-    }
-    StoreFeed(config, source, std::move(parsed.value()), [feed_url, done](IngestResult stored) {
+    FoundFeed& found = search.feeds.front();
+    const std::string feed_url = found.url;
+    StoreFeed(config, source, std::move(found.feed), [feed_url, done](IngestResult stored) {
       stored.discovered_feed = feed_url;
       done(std::move(stored));
     });
+  });
+}
+
+// After a scraped page is stored: does its site have a feed after all?
+void Ingester::CheckSite(std::shared_ptr<PageJob> job, IngestResult result) {
+  FinderOptions options;
+  options.source_id = job->source.id;
+  options.allow_private = AllowPrivate(*job->config, job->source);
+  options.first_only = true;
+  options.now = job->now;
+  const std::string url = job->page_url;
+  const std::string body = std::move(job->page_body);
+  FindFeeds(fetcher_, url, body, job->page_type, options,
+            [job, result = std::move(result)](FeedSearch search) mutable {
+    result.site_checked = true;
+    if (!search.feeds.empty()) result.site_feed = search.feeds.front().url;
+    job->done(std::move(result));
   });
 }
 
@@ -312,9 +335,14 @@ void Ingester::StorePage(std::shared_ptr<PageJob> job) {
   feed.items = std::move(job->items);
   const config::Source source = job->source;
   auto warnings = std::move(job->warnings);
-  StoreFeed(job->config, source, std::move(feed), [job, warnings = std::move(warnings)](IngestResult result) mutable {
+  StoreFeed(job->config, source, std::move(feed),
+            [this, alive = std::weak_ptr<char>(alive_), job, warnings = std::move(warnings)](IngestResult result) mutable {
     result.warnings = std::move(warnings);
     result.scrape_pick = job->scrape_pick;
+    if (job->check_site && result.error.empty() && !alive.expired()) {
+      CheckSite(job, std::move(result));
+      return;
+    }
     job->done(std::move(result));
   });
 }

@@ -3,7 +3,8 @@
 // classifies each item and upserts them. It is asynchronous because a
 // source may need further fetches: older pages of a scraped list on its
 // first import (`paginate`), each new item's own page (`follow`), or the
-// feed a web page advertises (autodiscovery).
+// feed of a web page's site (app/feed_finder: advertised, linked or at the
+// usual paths of its CMS).
 //
 // Parsed feeds are committed in groups: every feed parsed before the event
 // loop gets back to the Ingester is stored in one transaction, which costs
@@ -32,9 +33,21 @@ struct IngestResult {
   FeedMeta meta;              // what the feed (or scraped page) says about itself
   bool bozo = false;          // ill-formed document, items recovered
   std::string bozo_reason;
-  std::string discovered_feed;        // the advertised feed used instead of a page
+  std::string discovered_feed;        // the feed found on the page and used instead of it
+  bool site_checked = false;          // a scraped page's site was searched for a feed...
+  std::string site_feed;              // ...and this one found (empty: none)
   std::vector<std::string> warnings;  // scrape rules that found nothing, bad dates...
   std::string scrape_pick;            // scrape auto = true: the item selector of the list used
+};
+
+// What to do beyond ingesting the body as it is.
+struct IngestHints {
+  // A body that is a web page and not a feed, for a source without scrape
+  // rules: find the feed of its site and ingest that instead.
+  bool find_feed = true;
+  // A page scraped by rules: also search its site for a feed (reported in
+  // IngestResult::site_feed, not used).
+  bool check_site = false;
 };
 
 class Ingester {
@@ -50,10 +63,11 @@ class Ingester {
   using Done = std::function<void(IngestResult)>;
   // Ingests `response` (a 2xx body) for `source`; `done` runs exactly once,
   // possibly later on the loop. `config` is the configuration in force.
-  // A source with scrape rules is scraped; a feed URL that answers with an
-  // HTML page advertising a feed has that feed fetched and ingested instead.
+  // A source with scrape rules is scraped; a source without that answers
+  // with a web page has the first feed found for the page (feed_finder.h)
+  // ingested instead, unless `hints` says not to look.
   void Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-              const fetch::Response& response, Done done);
+              const fetch::Response& response, Done done, IngestHints hints = {});
 
  private:
   struct PageJob;
@@ -63,7 +77,8 @@ class Ingester {
   void FollowNext(std::shared_ptr<PageJob> job);
   void StorePage(std::shared_ptr<PageJob> job);
   void Discover(std::shared_ptr<const LiveConfig> config, const config::Source& source,
-                const std::string& page_url, const fetch::Response& page, Error why, Done done);
+                const std::string& page_url, const fetch::Response& page, Done done);
+  void CheckSite(std::shared_ptr<PageJob> job, IngestResult result);
   void StoreFeed(std::shared_ptr<const LiveConfig> config, const config::Source& source, ParsedFeed feed,
                  Done done);
   void Flush();

@@ -133,7 +133,8 @@ std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTim
            ",\"items_seen\":" + std::to_string(st.items_seen) + ",\"items_new\":" + std::to_string(st.items_new) +
            ",\"next_poll\":" + JsonTime(polled ? st.next_due : 0) + ",\"interval\":" + std::to_string(st.interval) +
            ",\"moved_to\":" + JsonString(st.moved_from == s.url ? st.moved_to : std::string()) +
-           ",\"gone\":" + (gone ? "true" : "false") + "}";
+           ",\"gone\":" + (gone ? "true" : "false") +
+           ",\"found_feed\":" + JsonString(st.found_on == s.url ? st.found_feed : std::string()) + "}";
   }
   return out + "\n]}\n";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 namespace redwire::app {
@@ -34,10 +35,21 @@ seconds MaxEvery(const config::Source& s) {
 
 seconds Ceil(milliseconds d) { return std::chrono::ceil<seconds>(d); }
 
+// A scraped page's site is searched for a feed at most this often.
+constexpr seconds kSiteCheckEvery{24 * 3600};
+
+// The feed found on the page of a source without scrape rules, while the
+// source still points to that page; empty when none.
+std::string FoundFeed(const config::Source& source, const store::SourceState& state) {
+  if (scrape::HasRules(source.scrape) || state.found_on != source.url) return {};
+  return state.found_feed;
+}
+
 // The URL polled for `source`: a permanent redirect's target while the
-// configured URL is still the one it replaced.
+// configured URL is still the one it replaced, else a feed found on its page.
 std::string PolledUrl(const config::Source& source, const store::SourceState& state) {
   if (!state.moved_to.empty() && state.moved_from == source.url) return state.moved_to;
+  if (std::string found = FoundFeed(source, state); !found.empty()) return found;
   return source.url;
 }
 
@@ -90,7 +102,6 @@ Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetche
 std::size_t Poller::Start() {
   std::size_t polled = 0;
   for (const auto& source : config_->catalog.sources) {
-    if (source.has_scrape && !scrape::HasRules(source.scrape)) continue;  // a page without rules yet
     ScheduleFirst(source, kStartSpread);
     if (slots_.count(source.id)) ++polled;
   }
@@ -107,7 +118,7 @@ void Poller::Reload(std::shared_ptr<const LiveConfig> config) {
   config_ = std::move(config);
   for (auto it = slots_.begin(); it != slots_.end();) {
     const config::Source* source = config_->source(it->first);
-    if (source && (!source->has_scrape || scrape::HasRules(source->scrape))) {
+    if (source) {
       ++it;
       continue;
     }
@@ -116,7 +127,6 @@ void Poller::Reload(std::shared_ptr<const LiveConfig> config) {
     it = slots_.erase(it);
   }
   for (const auto& source : config_->catalog.sources) {
-    if (source.has_scrape && !scrape::HasRules(source.scrape)) continue;  // a page without rules yet
     const config::Source* before = old->source(source.id);
     auto slot = slots_.find(source.id);
     const bool url_changed = before && before->url != source.url;
@@ -286,6 +296,19 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     Finish(*source, url, response, std::move(state), "", std::nullopt);
     return;
   }
+  // A feed found on the page that stops answering: the page is searched
+  // again on the next poll.
+  const bool polled_found = !FoundFeed(*source, state).empty() && url == state.found_feed;
+  if (polled_found && response.outcome == fetch::Outcome::kHttpError) {
+    const std::string failure = fmt::format("the feed found on the page, {}, answered HTTP {}; the page is searched "
+                                            "again on the next poll", url, response.status);
+    state.found_feed.clear();
+    state.found_checked = 0;
+    state.etag.clear();  // the feed's; the page is fetched whole next time
+    state.last_modified.clear();
+    Finish(*source, url, response, std::move(state), failure, std::nullopt);
+    return;
+  }
   if (response.outcome == fetch::Outcome::kHttpError && response.status == 410) {
     MarkGone(*source, std::move(state));
     return;
@@ -297,12 +320,17 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
   }
   state.last_bytes = static_cast<std::int64_t>(response.body.size());
   auto shared = std::make_shared<fetch::Response>(std::move(response));
+  IngestHints hints;
+  hints.find_feed = !polled_found;
+  hints.check_site = scrape::HasRules(source->scrape) &&
+                     (state.found_on != source->url || Now() - state.found_checked >= kSiteCheckEvery.count());
   ingester_.Ingest(config_, *source, *shared,
-                   [this, alive = std::weak_ptr<char>(alive_), source_id, generation, url, shared,
+                   [this, alive = std::weak_ptr<char>(alive_), source_id, generation, url, shared, polled_found,
                     state](IngestResult result) mutable {
     if (alive.expired() || !Current(source_id, generation)) return;
     const config::Source* source = config_->source(source_id);
     if (!source) return;
+    NoteFoundFeed(*source, url, polled_found, result, state);
     if (!result.error.empty()) {
       state.last_outcome = "parse-error";
       Finish(*source, url, *shared, std::move(state), result.error, std::nullopt);
@@ -314,6 +342,11 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     // fetched whole again next time.
     state.etag = shared->etag;
     state.last_modified = shared->last_modified;
+    if (!result.discovered_feed.empty()) {
+      // They were the page's; the found feed is polled next.
+      state.etag.clear();
+      state.last_modified.clear();
+    }
     state.items_seen = result.items_seen;
     state.items_new = result.stats.inserted;
     state.feed_title = result.meta.title;
@@ -333,7 +366,45 @@ void Poller::OnFetched(const std::string& source_id, std::uint64_t generation, c
     std::string warning;
     for (const std::string& w : result.warnings) warning += (warning.empty() ? "warning: " : "; ") + w;
     Finish(*source, url, *shared, std::move(state), "", result.meta.ttl_seconds, warning);
-  });
+  }, hints);
+}
+
+// Records what a poll learnt about the feed of the source's site, and says
+// so in the log when it changed.
+void Poller::NoteFoundFeed(const config::Source& source, const std::string& url, bool polled_found,
+                           const IngestResult& result, store::SourceState& state) {
+  const UnixTime now = Now();
+  if (polled_found) {
+    // The found feed no longer parses: back to the page next time.
+    if (!result.error.empty()) {
+      state.found_feed.clear();
+      state.found_checked = 0;
+      state.etag.clear();
+      state.last_modified.clear();
+    }
+    return;
+  }
+  const bool was = state.found_on == source.url ? !state.found_feed.empty() : false;
+  const std::string before = was ? state.found_feed : "";
+  if (!result.discovered_feed.empty()) {
+    state.found_feed = result.discovered_feed;
+  } else if (result.site_checked) {
+    state.found_feed = result.site_feed;
+  } else if (!result.error.empty() && !scrape::HasRules(source.scrape)) {
+    state.found_feed.clear();  // the page was searched and had none
+  } else {
+    return;
+  }
+  state.found_on = source.url;
+  state.found_checked = now;
+  if (state.found_feed == before || state.found_feed.empty()) return;
+  if (!result.discovered_feed.empty()) {
+    spdlog::info("{}: {} is a web page without scrape rules; using the feed found on it, {}", source.id, url,
+                 state.found_feed);
+  } else {
+    spdlog::info("{}: the site of {} has a feed, {}: it may replace the scrape rules as the source's url",
+                 source.id, url, state.found_feed);
+  }
 }
 
 void Poller::MarkGone(const config::Source& source, store::SourceState state) {

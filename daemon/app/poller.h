@@ -10,7 +10,10 @@
 // exponentially with jitter up to 8 x max_every. 301/308 move the polled URL,
 // 410 stops polling until the configured URL changes. A source never polled
 // gets a state row with its first planned time, so `redwire status` lists
-// it (and when it will be polled) without the config.
+// it (and when it will be polled) without the config. A page source without
+// scrape rules polls the feed found for its page (feed_finder.h) once one is
+// found; a page with rules has its site searched for a feed once a day, to
+// report it.
 #pragma once
 
 #include <chrono>
@@ -101,6 +104,8 @@ class Poller {
               store::SourceState state, const std::string& failure, std::optional<std::int64_t> ttl,
               const std::string& warning = {});
   void MarkGone(const config::Source& source, store::SourceState state);
+  void NoteFoundFeed(const config::Source& source, const std::string& url, bool polled_found,
+                     const IngestResult& result, store::SourceState& state);
   std::chrono::milliseconds Backoff(const config::Source& source, int failures, const fetch::Response& response);
   std::chrono::seconds Interval(const config::Source& source, const store::SourceState& prior,
                                 std::optional<std::int64_t> ttl);

@@ -153,8 +153,11 @@ std::vector<publish::IndexSource> Routes::IndexSources() {
   const auto states = StatesById(store_);
   std::vector<publish::IndexSource> sources;
   for (const auto& s : config_->catalog.sources) {
-    publish::IndexSource is{s.id, s.name, s.url, s.has_scrape && !scrape::HasRules(s.scrape), std::nullopt};
+    publish::IndexSource is{s.id, s.name, s.url, false, std::nullopt};
     if (auto it = states.find(s.id); it != states.end()) is.state = it->second;
+    // A page without rules is polled for a feed of its site; until its
+    // first poll it is listed as a page.
+    is.scrape_pending = s.has_scrape && !scrape::HasRules(s.scrape) && !is.state;
     sources.push_back(std::move(is));
   }
   return sources;

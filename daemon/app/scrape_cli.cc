@@ -10,6 +10,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "daemon/app/app.h"
+#include "daemon/app/feed_finder.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/suggest.h"
@@ -26,24 +27,34 @@ constexpr std::size_t kItemsOfOtherLists = 3;  // the best list shows all its it
 
 bool IsHttp(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-// One GET on a private io_context: the command line has no loop of its own.
-Result<fetch::Response> FetchOnce(const std::string& url, bool allow_private, const std::string& user_agent) {
-  asio::io_context io;
-  fetch::Options options;
-  if (!user_agent.empty()) options.user_agent = user_agent;
-  fetch::Fetcher fetcher(io, options);
+constexpr const char* kPrivateHint = "give --allow-private to fetch from loopback and private addresses";
+
+// One GET, run to completion on `io`: the command line has no loop of its own.
+Result<fetch::Response> FetchWith(fetch::Fetcher& fetcher, asio::io_context& io, const std::string& url,
+                                  bool allow_private) {
   fetch::Response response;
   fetch::Request request;
   request.source_id = "cli";
   request.url = url;
   request.allow_private = allow_private;
   fetcher.Fetch(std::move(request), [&response](fetch::Response r) { response = std::move(r); });
+  io.restart();
   io.run();
   if (response.outcome != fetch::Outcome::kOk) {
-    return Error{url + ": " + (response.error.empty() ? fetch::OutcomeName(response.outcome) : response.error)};
+    std::string why = url + ": " + (response.error.empty() ? fetch::OutcomeName(response.outcome) : response.error);
+    if (response.outcome == fetch::Outcome::kBlockedAddress && !allow_private) why += std::string(" (") + kPrivateHint + ")";
+    return Error{why};
   }
   if (response.final_url.empty()) response.final_url = url;
   return response;
+}
+
+Result<fetch::Response> FetchOnce(const std::string& url, bool allow_private, const std::string& user_agent) {
+  asio::io_context io;
+  fetch::Options options;
+  if (!user_agent.empty()) options.user_agent = user_agent;
+  fetch::Fetcher fetcher(io, options);
+  return FetchWith(fetcher, io, url, allow_private);
 }
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -304,37 +315,105 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   return report;
 }
 
-Result<DiscoverReport> DiscoverPage(const std::string& url, bool json, bool allow_private) {
-  if (!IsHttp(url)) return Error{"give an http:// or https:// URL"};
-  auto response = FetchOnce(url, allow_private, "");
-  if (!response.ok()) return response.error();
+Result<DiscoverReport> DiscoverPage(const DiscoverOptions& options) {
+  std::string body, content_type, page_url = options.page_url;
+  asio::io_context io;
+  fetch::Fetcher fetcher(io, fetch::Options{});
+  const bool from_file = !IsHttp(options.target);
+  if (from_file) {
+    auto file = ReadFile(options.target);
+    if (!file.ok()) return file.error();
+    body = std::move(file.value());
+  } else {
+    auto response = FetchWith(fetcher, io, options.target, options.allow_private);
+    if (!response.ok()) return response.error();
+    body = std::move(response->body);
+    content_type = std::move(response->content_type);
+    page_url = response->final_url;
+  }
   DiscoverReport report;
   std::string& out = report.text;
-  auto feed = parse::ParseFeed(response->body, parse::Context{"cli", response->final_url, response->content_type, 0});
-  if (feed.ok()) {
+  const std::string shown = from_file ? options.target : page_url;
+  auto itself = parse::ParseFeed(body, parse::Context{"cli", page_url.empty() ? kFileBase : page_url, content_type, 0});
+  if (itself.ok()) {
     report.feeds = 1;
-    out = json ? "[{\"url\":" + JsonString(response->final_url) + ",\"type\":" + JsonString(feed->format) +
-                     ",\"title\":" + JsonString(feed->meta.title) + "}]\n"
-               : fmt::format("{} is itself a feed ({}, {} items): {}\n", response->final_url, feed->format,
-                             feed->items.size(), feed->meta.title);
+    out = options.json ? "{\"page\":" + JsonString(shown) + ",\"itself\":true,\"feeds\":[{\"url\":" +
+                             JsonString(shown) + ",\"how\":\"itself\",\"format\":" + JsonString(itself->format) +
+                             ",\"title\":" + JsonString(itself->meta.title) +
+                             ",\"items\":" + std::to_string(itself->items.size()) + "}],\"rejected\":[]}\n"
+                       : fmt::format("{} is itself a feed ({}, {} items): {}\n", shown, itself->format,
+                                     itself->items.size(), itself->meta.title);
     return report;
   }
-  const auto feeds = scrape::DiscoverFeeds(response->body, response->final_url, response->content_type);
-  report.feeds = static_cast<int>(feeds.size());
-  if (json) {
-    out = "[";
-    for (std::size_t i = 0; i < feeds.size(); ++i) {
-      out += (i ? ",\n" : "") + std::string("{\"url\":") + JsonString(feeds[i].url) +
-             ",\"type\":" + JsonString(feeds[i].type) + ",\"title\":" + JsonString(feeds[i].title) + "}";
+
+  // A saved page without the URL it came from: its candidates cannot be
+  // fetched (relative ones have no base), so they are only listed.
+  if (from_file && page_url.empty()) {
+    const auto c = scrape::FindFeedCandidates(body, kFileBase);
+    std::vector<const scrape::DiscoveredFeed*> listed;
+    for (const auto& f : c.advertised) listed.push_back(&f);
+    for (const auto& f : c.linked) listed.push_back(&f);
+    report.feeds = static_cast<int>(listed.size());
+    if (options.json) {
+      out = "{\"page\":" + JsonString(shown) + ",\"cms\":" + JsonString(c.cms) + ",\"checked\":false,\"candidates\":[";
+      for (std::size_t i = 0; i < listed.size(); ++i) {
+        out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(listed[i]->url) +
+               ",\"how\":" + JsonString(listed[i]->how) + ",\"type\":" + JsonString(listed[i]->type) +
+               ",\"title\":" + JsonString(listed[i]->title) + "}";
+      }
+      out += "]}\n";
+      return report;
     }
-    out += "]\n";
+    if (!c.cms.empty()) out += fmt::format("{} (made with {})\n", shown, c.cms);
+    for (const auto* f : listed) out += fmt::format("{:<10}  {}  {}\n", f->how, f->url, f->title);
+    out += listed.empty() ? shown + " names no feed\n" : "";
+    out += std::string("note: not checked, and relative links resolved against ") + kFileBase +
+           "; give --url URL (where the file was saved from) to fetch and check them and probe the site\n";
     return report;
   }
-  if (feeds.empty()) {
-    out = response->final_url + " advertises no feed; write [source.scrape] rules for it (redwire scrape)\n";
+
+  FeedSearch search;
+  FinderOptions finder;
+  finder.source_id = "cli";
+  finder.allow_private = options.allow_private;
+  FindFeeds(fetcher, page_url, body, content_type, finder, [&search](FeedSearch s) { search = std::move(s); });
+  io.restart();
+  io.run();
+  report.feeds = static_cast<int>(search.feeds.size());
+  bool blocked = false;
+  for (const auto& r : search.rejected) blocked = blocked || r.reason.rfind("blocked-address", 0) == 0;
+  if (options.json) {
+    out = "{\"page\":" + JsonString(shown) + ",\"cms\":" + JsonString(search.cms) +
+          ",\"probed\":" + (search.probed ? "true" : "false") + ",\"feeds\":[";
+    for (std::size_t i = 0; i < search.feeds.size(); ++i) {
+      const FoundFeed& f = search.feeds[i];
+      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(f.url) + ",\"how\":" + JsonString(f.how) +
+             ",\"format\":" + JsonString(f.feed.format) + ",\"title\":" + JsonString(f.title) +
+             ",\"items\":" + std::to_string(f.feed.items.size()) + "}";
+    }
+    out += "],\"rejected\":[";
+    for (std::size_t i = 0; i < search.rejected.size(); ++i) {
+      const RejectedFeed& r = search.rejected[i];
+      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(r.url) + ",\"how\":" + JsonString(r.how) +
+             ",\"reason\":" + JsonString(r.reason) + "}";
+    }
+    out += "]}\n";
     return report;
   }
-  for (const auto& f : feeds) out += fmt::format("{:<22}  {}  {}\n", f.type, f.url, f.title);
+  if (!search.cms.empty()) out += fmt::format("{} (made with {})\n", shown, search.cms);
+  for (const auto& f : search.feeds) {
+    out += fmt::format("{:<10}  {:<7} {:>4} items  {}  {}\n", f.how, f.feed.format, f.feed.items.size(), f.url,
+                       f.title);
+  }
+  for (const auto& r : search.rejected) out += fmt::format("not a feed  {} ({}): {}\n", r.url, r.how, r.reason);
+  if (search.feeds.empty()) {
+    out += fmt::format("{} has no feed{}; write [source.scrape] rules for it (redwire scrape)\n", shown,
+                       search.probed ? fmt::format(" (the usual paths of {} tried too)",
+                                                   search.cms.empty() ? "common CMSs" : search.cms)
+                                     : "");
+  }
+  if (search.unchecked > 0) out += fmt::format("{} more candidates not checked\n", search.unchecked);
+  if (blocked && !options.allow_private) out += std::string("note: ") + kPrivateHint + "\n";
   return report;
 }
 

@@ -1,6 +1,6 @@
 // The operator's loop for websites without feeds: `redwire scrape` shows
 // what a page yields under some rules before they are deployed, and
-// `redwire discover` lists the feeds a page advertises. Both build their
+// `redwire discover` lists the feeds of a page's site. Both build their
 // output as text for main.cc to print; nothing here writes to stdout.
 #pragma once
 
@@ -35,13 +35,24 @@ struct ScrapeReport {
 // compile (the error says which).
 Result<ScrapeReport> ScrapePage(const ScrapeOptions& options);
 
-struct DiscoverReport {
-  std::string text;
-  int feeds = 0;
+struct DiscoverOptions {
+  std::string target;          // http(s) URL or a saved FILE
+  std::string page_url;        // the URL a FILE was saved from; without it a
+                               // FILE's candidates are listed, not fetched
+  bool json = false;
+  bool allow_private = false;  // may fetch from loopback/private addresses
 };
 
-// Fetches `url` and lists the feeds it advertises (or says that it is a
-// feed itself).
-Result<DiscoverReport> DiscoverPage(const std::string& url, bool json, bool allow_private);
+struct DiscoverReport {
+  std::string text;
+  int feeds = 0;  // feeds found (a FILE without page_url: candidates listed)
+};
+
+// Fetches the page (or reads the FILE) and lists the feeds of its site:
+// advertised, linked and, when none of those is one, found at the usual
+// paths of its CMS; each checked by fetching and parsing it
+// (feed_finder.h). Says so when the target is a feed itself. Fails when the
+// page cannot be had; a refused private address names --allow-private.
+Result<DiscoverReport> DiscoverPage(const DiscoverOptions& options);
 
 }  // namespace redwire::app

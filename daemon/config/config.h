@@ -23,7 +23,8 @@ struct Where {
 // Scrape rules for a site without a feed, as written in `[source.scrape]`;
 // every selector and XPath in them compiled at load. A source with an empty
 // `[source.scrape]` table is a page whose rules are not written yet: it is
-// listed on the index and not polled (scrape::HasRules tells them apart).
+// polled only for a feed of its site, which is used when found
+// (scrape::HasRules tells them apart).
 using ScrapeRules = scrape::RuleText;
 
 struct Source {

@@ -55,7 +55,7 @@ struct IndexSource {
   std::string id;
   std::string name;
   std::string url;
-  bool scrape_pending = false;  // listed, not polled until scrape rules run
+  bool scrape_pending = false;  // a page without scrape rules, not polled yet
   std::optional<store::SourceState> state;
 };
 

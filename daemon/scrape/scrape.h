@@ -135,15 +135,37 @@ Result<Content> ExtractContent(std::string_view html, const Rules& rules, std::s
 // element's text (whitespace collapsed) or its attribute.
 std::vector<std::string> SelectValues(std::string_view html, const Selector& selector);
 
-// A feed a page advertises with <link rel="alternate" type="application/
-// rss+xml|atom+xml|feed+json" href="...">.
+// A feed candidate found on a page: advertised with <link rel="alternate"
+// type="application/rss+xml|atom+xml|feed+json|rdf+xml" href="...">, linked
+// with an <a href> whose URL or text says feed/rss/atom, or one of the
+// usual feed paths of the CMS the page shows. Only a fetch that parses as a
+// feed proves it is one (app/feed_finder does that).
 struct DiscoveredFeed {
-  std::string url;    // absolute
-  std::string type;   // as advertised, lower-cased
-  std::string title;
+  std::string url;    // absolute http(s)
+  std::string type;   // as advertised, lower-cased; empty when not advertised
+  std::string title;  // the <link> title, or the <a>'s text
+  std::string how = "advertised";  // "advertised", "linked" or "probed"
 };
-// In document order, duplicates removed; empty when none (or not HTML).
+// The advertised ones, in document order, duplicates removed; empty when
+// none (or not HTML).
 std::vector<DiscoveredFeed> DiscoverFeeds(std::string_view html, std::string_view page_url,
                                           std::string_view content_type = {});
+
+struct FeedCandidates {
+  std::vector<DiscoveredFeed> advertised;  // <link rel="alternate">
+  std::vector<DiscoveredFeed> linked;      // <a>, those whose URL says so first
+  // "wordpress", "blogger", "drupal", "joomla", "hugo" by the page's meta
+  // generator or its asset paths (/wp-content/, /sites/default/files/,
+  // blogger.com/static, /media/jui/ ...); empty when none is recognised.
+  std::string cms;
+  // The CMS's usual feed URLs on the page's site (a few generic ones when
+  // no CMS is recognised), most specific first, none already advertised or
+  // linked. Meant to be fetched only when nothing advertised or linked is a
+  // feed.
+  std::vector<DiscoveredFeed> probes;
+};
+// At most 20 of each kind. Empty when the page is empty or too large.
+FeedCandidates FindFeedCandidates(std::string_view html, std::string_view page_url,
+                                  std::string_view content_type = {});
 
 }  // namespace redwire::scrape
