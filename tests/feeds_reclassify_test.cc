@@ -165,7 +165,13 @@ TEST_CASE("A reload re-classifies 20 000 items off the loop, and requests are se
   // The issue asks for 50 ms; this build measures 94-149 ms on the loaded
   // test machine (before: the loop blocked for the whole run, 5.8 s in a
   // Debug build). The bound here is what is reached, not yet the goal.
+#ifdef REDWIRE_SANITIZED
+  // ASan and UBSan in a Debug build slow each batch's transaction on the
+  // loop about tenfold (2.7 s measured on a loaded machine).
+  CHECK(slowest < 8000ms);
+#else
   CHECK(slowest < 500ms);
+#endif
   const Response cuba = Get(base + "/topics/cuba.atom");
   CHECK(cuba.status == 200);
   CHECK(cuba.body.find("Solidaridad con Cuba, número 19998") != std::string::npos);
