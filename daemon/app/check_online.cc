@@ -7,27 +7,13 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "daemon/app/feed_finder.h"
+#include "daemon/app/poller.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"
 
 namespace redwire::app {
 namespace {
-
-fetch::Options FetchOptions(const config::Settings& s) {
-  fetch::Options o;
-  o.user_agent = s.user_agent;
-  o.proxy = s.proxy;
-  o.connect_timeout = s.connect_timeout;
-  o.total_timeout = s.timeout;
-  o.low_speed_time = s.low_speed_time;
-  o.max_redirects = s.max_redirects;
-  o.max_body_bytes = static_cast<std::size_t>(s.max_body);
-  o.max_concurrency = static_cast<std::size_t>(s.max_concurrency);
-  o.per_host = static_cast<std::size_t>(s.per_host);
-  o.host_delay = s.host_delay;
-  return o;
-}
 
 struct Line {
   std::string verdict;  // "ok", "FAIL", "EMPTY"
@@ -65,7 +51,7 @@ OnlineCheck CheckOnline(const LiveConfig& config) {
   const UnixTime now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   asio::io_context io;
-  fetch::Fetcher fetcher(io, FetchOptions(config.catalog.settings));
+  fetch::Fetcher fetcher(io, FetchOptionsFrom(config.catalog.settings));
   std::vector<Line> lines(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const config::Source& source = sources[i];
