@@ -25,7 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
-#include "daemon/app/ingest.h"
+#include "daemon/ingest/ingest.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 

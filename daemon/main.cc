@@ -16,15 +16,15 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
-#include "daemon/app/check_online.h"
-#include "daemon/app/logging.h"
-#include "daemon/app/health.h"
-#include "daemon/app/poll_cli.h"
-#include "daemon/app/scrape_cli.h"
-#include "daemon/app/items_cli.h"
-#include "daemon/app/manpage.h"
-#include "daemon/app/topics_cli.h"
-#include "daemon/app/topics_eval.h"
+#include "daemon/cli/check_online.h"
+#include "daemon/cli/logging.h"
+#include "daemon/cli/health.h"
+#include "daemon/cli/poll_cli.h"
+#include "daemon/cli/scrape_cli.h"
+#include "daemon/cli/items_cli.h"
+#include "daemon/cli/manpage.h"
+#include "daemon/cli/topics_cli.h"
+#include "daemon/cli/topics_eval.h"
 #include "daemon/parse/parse.h"
 
 namespace {

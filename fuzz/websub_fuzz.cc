@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/app/feeds.h"
-#include "daemon/app/websub.h"
+#include "daemon/serve/feeds.h"
+#include "daemon/serve/websub.h"
 #include "fuzz/safe_html.h"
 
 namespace {

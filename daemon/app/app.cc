@@ -24,8 +24,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/app/config_watch.h"
-#include "daemon/app/poller.h"
-#include "daemon/app/routes.h"
+#include "daemon/schedule/poller.h"
+#include "daemon/serve/routes.h"
 #include "daemon/app/state_lock.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/http/server.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/app/changes.h"
+#include "daemon/live/changes.h"
 #include "daemon/classify/classify.h"
 #include "daemon/config/config.h"
 #include "model/result.h"

@@ -1,4 +1,4 @@
-#include "daemon/app/check_online.h"
+#include "daemon/cli/check_online.h"
 
 #include <chrono>
 #include <memory>
@@ -6,8 +6,8 @@
 #include <asio/io_context.hpp>
 #include <spdlog/fmt/fmt.h>
 
-#include "daemon/app/feed_finder.h"
-#include "daemon/app/poller.h"
+#include "daemon/ingest/feed_finder.h"
+#include "daemon/schedule/poller.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"

@@ -1,4 +1,4 @@
-#include "daemon/app/health.h"
+#include "daemon/cli/health.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "daemon/app/items_cli.h"
+#include "daemon/cli/items_cli.h"
 
 #include <chrono>
 #include <cstdio>

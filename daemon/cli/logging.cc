@@ -1,4 +1,4 @@
-#include "daemon/app/logging.h"
+#include "daemon/cli/logging.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

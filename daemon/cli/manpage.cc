@@ -1,4 +1,4 @@
-#include "daemon/app/manpage.h"
+#include "daemon/cli/manpage.h"
 
 #include <cstdint>
 #include <cstdio>

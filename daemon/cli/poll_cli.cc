@@ -1,4 +1,4 @@
-#include "daemon/app/poll_cli.h"
+#include "daemon/cli/poll_cli.h"
 
 #include <chrono>
 #include <memory>
@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
-#include "daemon/app/poller.h"
+#include "daemon/schedule/poller.h"
 #include "daemon/app/state_lock.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"

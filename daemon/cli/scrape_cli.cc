@@ -1,4 +1,4 @@
-#include "daemon/app/scrape_cli.h"
+#include "daemon/cli/scrape_cli.h"
 
 #include <chrono>
 #include <ctime>
@@ -10,7 +10,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "daemon/app/app.h"
-#include "daemon/app/feed_finder.h"
+#include "daemon/ingest/feed_finder.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/suggest.h"

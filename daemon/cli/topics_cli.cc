@@ -1,4 +1,4 @@
-#include "daemon/app/topics_cli.h"
+#include "daemon/cli/topics_cli.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "daemon/app/topics_eval.h"
+#include "daemon/cli/topics_eval.h"
 
 #include <nlohmann/json.hpp>
 

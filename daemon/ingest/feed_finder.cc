@@ -1,4 +1,4 @@
-#include "daemon/app/feed_finder.h"
+#include "daemon/ingest/feed_finder.h"
 
 #include <memory>
 #include <set>

@@ -1,4 +1,4 @@
-#include "daemon/app/ingest.h"
+#include "daemon/ingest/ingest.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/feed_finder.h"
+#include "daemon/ingest/feed_finder.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"
 

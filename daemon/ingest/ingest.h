@@ -3,7 +3,7 @@
 // classifies each item and upserts them. It is asynchronous because a
 // source may need further fetches: older pages of a scraped list on its
 // first import (`paginate`), each new item's own page (`follow`), or the
-// feed of a web page's site (app/feed_finder: advertised, linked or at the
+// feed of a web page's site (ingest/feed_finder: advertised, linked or at the
 // usual paths of its CMS).
 //
 // Parsed feeds are committed in groups: every feed parsed before the event

@@ -1,4 +1,4 @@
-#include "daemon/app/metrics.h"
+#include "daemon/schedule/metrics.h"
 #include "model/json.h"
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "daemon/app/poller.h"
+#include "daemon/schedule/poller.h"
 
 #include <algorithm>
 

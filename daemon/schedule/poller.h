@@ -30,8 +30,8 @@
 #include <asio/steady_timer.hpp>
 
 #include "daemon/app/app.h"
-#include "daemon/app/ingest.h"
-#include "daemon/app/metrics.h"
+#include "daemon/ingest/ingest.h"
+#include "daemon/schedule/metrics.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/app/feeds.h"
+#include "daemon/serve/feeds.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/form.h"
+#include "daemon/serve/form.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {

@@ -1,4 +1,4 @@
-#include "daemon/app/form.h"
+#include "daemon/serve/form.h"
 
 namespace redwire::app {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/app/routes.h"
+#include "daemon/serve/routes.h"
 
 #include <chrono>
 #include <map>

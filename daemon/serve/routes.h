@@ -7,10 +7,10 @@
 #include <string>
 
 #include "daemon/app/app.h"
-#include "daemon/app/feeds.h"
-#include "daemon/app/websub.h"
-#include "daemon/app/metrics.h"
-#include "daemon/app/poller.h"
+#include "daemon/serve/feeds.h"
+#include "daemon/serve/websub.h"
+#include "daemon/schedule/metrics.h"
+#include "daemon/schedule/poller.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
 

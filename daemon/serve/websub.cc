@@ -1,4 +1,4 @@
-#include "daemon/app/websub.h"
+#include "daemon/serve/websub.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,7 +12,7 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/form.h"
+#include "daemon/serve/form.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {
