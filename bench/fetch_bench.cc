@@ -24,7 +24,7 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"

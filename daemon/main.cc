@@ -16,15 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
-#include "daemon/cli/check_online.h"
-#include "daemon/cli/logging.h"
-#include "daemon/cli/health.h"
-#include "daemon/cli/poll_cli.h"
-#include "daemon/cli/scrape_cli.h"
-#include "daemon/cli/items_cli.h"
-#include "daemon/cli/manpage.h"
-#include "daemon/cli/topics_cli.h"
-#include "daemon/cli/topics_eval.h"
+#include "daemon/cli/cli.h"
 #include "daemon/parse/parse.h"
 
 namespace {

@@ -11,8 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/serve/feeds.h"
-#include "daemon/serve/websub.h"
+#include "daemon/serve/routes.h"
 #include "fuzz/safe_html.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <asio/io_context.hpp>
 #include <spdlog/fmt/fmt.h>
 
-#include "daemon/ingest/feed_finder.h"
+#include "daemon/find/feed_finder.h"
 #include "daemon/schedule/poller.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"

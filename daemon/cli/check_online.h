@@ -3,11 +3,12 @@
 // the sources' allow_private), to tell an operator with network access in
 // one command which shipped rules no longer match their site, which feeds
 // fail, and which pages have a feed after all.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "model/result.h"
 
 namespace redwire::app {

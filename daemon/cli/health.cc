@@ -15,7 +15,7 @@
 
 #include <curl/curl.h>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/publish/publish.h"
 #include "store/store.h"
 #include "model/json.h"

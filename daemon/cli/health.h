@@ -1,6 +1,7 @@
 // health: the per-source health table behind `redwire status`, read from
 // the store file (safe while the daemon runs: SQLite WAL readers do not
 // block the writer) or from a running daemon's /status.json.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
 // `redwire items`: lists or searches stored items from a store on disk, also
 // while the daemon runs (it reads through its own read-only connection).
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <optional>

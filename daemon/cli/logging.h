@@ -3,6 +3,7 @@
 // line starts with a "<N>" syslog priority and has no timestamp, so journald
 // files it at the right level and stamps it itself; elsewhere lines carry a
 // timestamp and the level name.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

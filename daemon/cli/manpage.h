@@ -1,6 +1,7 @@
 // redwire(1), written from the same command table as `redwire --help`, so
 // the manual cannot miss a command or an option the program accepts. The
 // build runs `redwire --man` and installs its output.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

@@ -10,7 +10,6 @@
 
 #include "daemon/app/app.h"
 #include "daemon/schedule/poller.h"
-#include "daemon/app/state_lock.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 

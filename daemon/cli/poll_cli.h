@@ -4,6 +4,7 @@
 // daemon's own Poller (fetch, parse, store, classify) and exits when every
 // one has an outcome. Two writers never share a store: --once refuses a
 // state directory a daemon holds.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <functional>

@@ -9,8 +9,8 @@
 #include <asio/io_context.hpp>
 #include <spdlog/fmt/fmt.h>
 
-#include "daemon/app/app.h"
-#include "daemon/ingest/feed_finder.h"
+#include "daemon/live/live.h"
+#include "daemon/find/feed_finder.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/suggest.h"

@@ -2,6 +2,7 @@
 // what a page yields under some rules before they are deployed, and
 // `redwire discover` lists the feeds of a page's site. Both build their
 // output as text for main.cc to print; nothing here writes to stdout.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

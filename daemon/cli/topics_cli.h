@@ -1,6 +1,7 @@
 // Topic tuning tools behind `redwire topics test` and `redwire topics
 // explain`: they read a store (also while the daemon runs) and say which
 // items a rule takes and why.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

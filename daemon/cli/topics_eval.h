@@ -1,5 +1,6 @@
 // `redwire topics eval`: scores the configured topic rules (or one rule)
 // against a labelled corpus, so a rule change is measured, not guessed.
+// Private to cli/: other modules reach it through daemon/cli/cli.h.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "daemon/ingest/feed_finder.h"
+#include "daemon/find/feed_finder.h"
 
 #include <memory>
 #include <set>

@@ -9,7 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/ingest/feed_finder.h"
+#include "daemon/find/feed_finder.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/scrape.h"
 

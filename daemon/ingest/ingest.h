@@ -3,7 +3,7 @@
 // classifies each item and upserts them. It is asynchronous because a
 // source may need further fetches: older pages of a scraped list on its
 // first import (`paginate`), each new item's own page (`follow`), or the
-// feed of a web page's site (ingest/feed_finder: advertised, linked or at the
+// feed of a web page's site (find/feed_finder: advertised, linked or at the
 // usual paths of its CMS).
 //
 // Parsed feeds are committed in groups: every feed parsed before the event
@@ -19,7 +19,7 @@
 
 #include <asio/io_context.hpp>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/fetch/fetcher.h"
 #include "model/item.h"
 #include "store/store.h"

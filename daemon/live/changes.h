@@ -1,6 +1,7 @@
 // FeedChanges: the ingester's note that a source's feeds gained or changed
 // entries, passed on to whoever republishes them (the feed cache, static
 // output, WebSub). One per loaded configuration; loop thread only.
+// Private to live/: other modules reach it through daemon/live/live.h.
 #pragma once
 
 #include <functional>

@@ -2,6 +2,7 @@
 // Prometheus text exposition format (0.0.4), and the per-source health
 // document served as /status.json. Loop thread only: the poller and the HTTP
 // server share the io_context, so nothing here is locked.
+// Private to schedule/: other modules reach it through daemon/schedule/poller.h.
 #pragma once
 
 #include <chrono>

@@ -29,7 +29,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/schedule/metrics.h"
 #include "daemon/fetch/fetcher.h"

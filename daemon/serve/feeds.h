@@ -11,6 +11,7 @@
 //   /topics.opml  /sources.opml
 //   /search?q=WORDS[&topic=ID][&source=ID]   (Atom; one entry per cluster)
 //   /search.html?q=...  (the same search as a page)   /  (the front page)
+// Private to serve/: other modules reach it through daemon/serve/routes.h.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/http/server.h"
 #include "daemon/publish/publish.h"
 #include "model/result.h"

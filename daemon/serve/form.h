@@ -1,6 +1,7 @@
 // form: reads application/x-www-form-urlencoded, as WebSub requests carry
 // their fields and as readers write a search's query string (the encoder is
-// publish::PercentEncode). Internal to app.
+// publish::PercentEncode).
+// Private to serve/.
 #pragma once
 
 #include <map>

@@ -6,10 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/serve/feeds.h"
 #include "daemon/serve/websub.h"
-#include "daemon/schedule/metrics.h"
 #include "daemon/schedule/poller.h"
 #include "daemon/http/server.h"
 #include "store/store.h"

@@ -7,6 +7,7 @@
 // subscriber's secret), retrying with backoff. Callbacks go through the
 // fetcher, so its SSRF guard refuses private addresses. It can also ping an
 // external hub (hub.mode=publish) for every changed feed. Loop thread only.
+// Private to serve/: other modules reach it through daemon/serve/routes.h.
 #pragma once
 
 #include <chrono>
