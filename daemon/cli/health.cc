@@ -19,6 +19,7 @@
 #include "daemon/publish/publish.h"
 #include "store/store.h"
 #include "model/json.h"
+#include "util/time.h"
 
 namespace redwire::app {
 namespace {
@@ -132,33 +133,7 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
 }
 
 // RFC 3339 in UTC, as /status.json; null for never.
-std::string JsonTime(long long t) { return t > 0 ? JsonString(publish::Rfc3339(t)) : std::string("null"); }
-
-// "2026-12-07T09:30:00Z" (the daemon's form; offsets accepted) -> Unix time.
-std::optional<long long> ParseRfc3339(const std::string& text) {
-  int y, mo, d, h, mi, sec;
-  char rest[16] = "";
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, rest) < 6) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  long long t = timegm(&tm);
-  const char* zone = rest;
-  if (*zone == '.') while (*++zone >= '0' && *zone <= '9') {}
-  int zh = 0, zm = 0;
-  if ((*zone == '+' || *zone == '-') && std::sscanf(zone + 1, "%2d:%2d", &zh, &zm) == 2) {
-    t -= (*zone == '+' ? 1 : -1) * (zh * 3600LL + zm * 60LL);
-  } else if (*zone != 'Z' && *zone != 'z') {
-    return std::nullopt;
-  }
-  return t;
-}
+std::string JsonTime(long long t) { return t > 0 ? JsonString(util::FormatRfc3339(t)) : std::string("null"); }
 
 std::string RenderJson(const std::vector<Row>& rows) {
   std::string out = "[";
@@ -371,7 +346,7 @@ long long Time(const JsonObject& o, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
     auto it = o.find(k);
     if (it == o.end()) continue;
-    if (auto s = std::get_if<std::string>(&it->second.v)) return ParseRfc3339(*s).value_or(0);
+    if (auto s = std::get_if<std::string>(&it->second.v)) return util::ParseRfc3339(*s).value_or(0);
     if (auto d = std::get_if<double>(&it->second.v)) return static_cast<long long>(*d);
   }
   return 0;

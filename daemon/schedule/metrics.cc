@@ -1,5 +1,6 @@
 #include "daemon/schedule/metrics.h"
 #include "model/json.h"
+#include "util/time.h"
 
 #include <cstdio>
 #include <iterator>
@@ -107,7 +108,7 @@ std::string Metrics::Render(const std::vector<publish::IndexSource>& sources) co
 namespace {
 
 // RFC 3339 in UTC, or null for "never".
-std::string JsonTime(UnixTime t) { return t > 0 ? JsonString(publish::Rfc3339(t)) : std::string("null"); }
+std::string JsonTime(UnixTime t) { return t > 0 ? JsonString(util::FormatRfc3339(t)) : std::string("null"); }
 
 }  // namespace
 
