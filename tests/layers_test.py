@@ -118,7 +118,7 @@ def main():
         table = os.path.join(tree, "cmake", "layers.txt")
         with open(table, encoding="utf-8") as f:
             text = f.read()
-        text, count = re.subn(r"^(parse +\|[^\n]*\| *model)$", r"\1 scrape", text, flags=re.M)
+        text, count = re.subn(r"^(parse +\|[^\n]*\|[^|\n]*\S)$", r"\1 scrape", text, flags=re.M)
         with open(table, "w", encoding="utf-8") as f:
             f.write(text)
         code, err = check(tree)
