@@ -441,7 +441,7 @@ constexpr int kMaxSearchTerms = 32;
 
 Result<std::string> FtsQuery(std::string_view text) {
   if (text.size() > kMaxSearchLength) {
-    return Error{fmt::format("search is longer than {} characters", kMaxSearchLength)};
+    return Error{fmt::format("search is longer than {} characters", kMaxSearchLength), ErrorCode::kTooLarge};
   }
   struct Term {
     std::string fts;
@@ -494,7 +494,7 @@ Result<std::string> FtsQuery(std::string_view text) {
     pending_or = false;
     terms.push_back(std::move(t));
     if (static_cast<int>(terms.size()) > kMaxSearchTerms) {
-      return Error{fmt::format("search has more than {} terms", kMaxSearchTerms)};
+      return Error{fmt::format("search has more than {} terms", kMaxSearchTerms), ErrorCode::kTooLarge};
     }
   }
   // Positive terms form groups joined by AND; OR joins neighbours inside a
@@ -519,7 +519,8 @@ Result<std::string> FtsQuery(std::string_view text) {
   }
   flush();
   if (positive.empty()) {
-    return Error{"search needs at least one word to look for (exclusions alone match nothing)"};
+    return Error{"search needs at least one word to look for (exclusions alone match nothing)",
+                 ErrorCode::kInvalidArgument};
   }
   return positive + negative;
 }
@@ -773,6 +774,26 @@ bool IsNotADatabase(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_NOTADB || e.getErrorCode() == SQLITE_CORRUPT;
 }
 
+// What SQLite's primary result code says about a failure, for callers that
+// retry a busy database or refuse a corrupt one.
+ErrorCode CodeOf(const SQLite::Exception& e) {
+  switch (e.getErrorCode() & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return ErrorCode::kBusy;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return ErrorCode::kCorruption;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM: return ErrorCode::kIo;
+    case SQLITE_TOOBIG: return ErrorCode::kTooLarge;
+    default: return ErrorCode::kInternal;
+  }
+}
+
+Error SqlError(std::string message, const SQLite::Exception& e) { return Error{std::move(message), CodeOf(e)}; }
+
 void BackfillSearch(SQLite::Database& db) {
   SQLite::Statement read(db,
                          "SELECT row_id, title, summary_text, content_text FROM item");
@@ -816,9 +837,9 @@ Result<int> CheckedVersion(SQLite::Database& db, const std::string& path) {
     return version;
   } catch (const SQLite::Exception& e) {
     if (IsNotADatabase(e)) {
-      return Error{fmt::format("store: {} is not a redwire database: {}", path, e.what())};
+      return SqlError(fmt::format("store: {} is not a redwire database: {}", path, e.what()), e);
     }
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
 }
 
@@ -906,7 +927,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     db.emplace(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db->exec("PRAGMA busy_timeout=5000");
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
   auto version = CheckedVersion(*db, path);
   if (!version.ok()) return version.error();
@@ -945,7 +966,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     impl->LoadNearIndex(Now());
     return std::unique_ptr<Store>(new Store(std::move(impl)));
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
 }
 
@@ -955,7 +976,7 @@ Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& path) {
     db.emplace(path, SQLite::OPEN_READONLY);
     db->exec("PRAGMA busy_timeout=5000");
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {} for reading: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {} for reading: {}", path, e.what()), e);
   }
   auto version = CheckedVersion(*db, path);
   if (!version.ok()) return version.error();
@@ -1124,7 +1145,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
   } catch (const SQLite::Exception& e) {
     if (impl_->writer_) impl_->writer_->ResetAll();
     near.Truncate(near_end);
-    return Error{fmt::format("store: upsert {}: {}", current->source_id, e.what())};
+    return SqlError(fmt::format("store: upsert {}: {}", current->source_id, e.what()), e);
   }
   near.Expire(now - kDedupWindow);
   return out;
@@ -1134,7 +1155,8 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
   std::string match;
   if (query.search) {
     auto fts = FtsQuery(*query.search);
-    if (!fts.ok()) return Error{"store: search: " + fts.error().message};
+    // Every search the reader can get wrong is theirs to fix: kInvalidArgument.
+    if (!fts.ok()) return Error{fts.error().message, ErrorCode::kInvalidArgument};
     match = std::move(fts).value();
   }
 
@@ -1198,7 +1220,8 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
     std::unordered_set<std::int64_t> clusters_seen;
     auto malformed = [&](const StoredItem& s) {
       return Error{fmt::format("store: {}: item row {} ({} {}) has malformed list columns",
-                               impl_->path_, s.row_id, s.item.source_id, s.item.id)};
+                               impl_->path_, s.row_id, s.item.source_id, s.item.id),
+                   ErrorCode::kCorruption};
     };
 
     // An unfiltered search stops after kMaxSearchScan matches too, however
@@ -1239,7 +1262,7 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
       out.push_back(std::move(s));
     }
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: items query on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: items query on {}: {}", impl_->path_, e.what()), e);
   }
   if (query.dedup || query.search) {
     // A cluster sits where its representative's date puts it; the newest
@@ -1316,7 +1339,7 @@ Result<int> Store::Prune(UnixTime now,
     }
     impl_->prune_cursor_ = deleted >= max_rows ? cursor : std::string();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: prune on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: prune on {}: {}", impl_->path_, e.what()), e);
   }
   return deleted;
 }
@@ -1359,7 +1382,8 @@ Result<std::vector<Store::TopicChange>> Store::TopicChangesRecent(
       ++read;
       StoredItem s;
       if (!ReadItem(batch, s)) {
-        return Error{fmt::format("store: {}: item row {} has malformed list columns", impl_->path_, s.row_id)};
+        return Error{fmt::format("store: {}: item row {} has malformed list columns", impl_->path_, s.row_id),
+                     ErrorCode::kCorruption};
       }
       last = s.row_id;
       if (s.first_seen < since) {
@@ -1377,7 +1401,7 @@ Result<std::vector<Store::TopicChange>> Store::TopicChangesRecent(
     }
     if (!older && read == limit) *next = last;
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: reclassify on {}: {}", impl_->path_, e.what()), e);
   }
   return changes;
 }
@@ -1405,7 +1429,7 @@ Status Store::ApplyTopicChanges(const std::vector<TopicChange>& changes) {
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: reclassify on {}: {}", impl_->path_, e.what()), e);
   }
   return Ok{};
 }
@@ -1426,7 +1450,7 @@ Result<std::optional<SourceState>> Store::GetSourceState(const std::string& sour
     return out;
   } catch (const SQLite::Exception& e) {
     if (kept) kept->tryReset();
-    return Error{fmt::format("store: source state {}: {}", source_id, e.what())};
+    return SqlError(fmt::format("store: source state {}: {}", source_id, e.what()), e);
   }
 }
 
@@ -1485,7 +1509,7 @@ Status Store::PutSourceState(const SourceState& state) {
     st.reset();
   } catch (const SQLite::Exception& e) {
     if (kept) kept->tryReset();
-    return Error{fmt::format("store: put source state {}: {}", state.source_id, e.what())};
+    return SqlError(fmt::format("store: put source state {}: {}", state.source_id, e.what()), e);
   }
   return Ok{};
 }
@@ -1497,7 +1521,7 @@ Result<std::vector<SourceState>> Store::AllSourceStates() {
                                          " FROM source_state ORDER BY source_id");
     while (st.executeStep()) out.push_back(ReadSourceState(st));
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: source states on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: source states on {}: {}", impl_->path_, e.what()), e);
   }
   return out;
 }
@@ -1506,7 +1530,7 @@ Result<std::int64_t> Store::CountItems() {
   try {
     return impl_->db_.execAndGet("SELECT count(*) FROM item").getInt64();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: count items on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: count items on {}: {}", impl_->path_, e.what()), e);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/form.h"
+#include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {
@@ -673,14 +674,15 @@ http::Response Feeds::Search(const http::Request& request, Format format) {
       found = std::move(items).value();
     } else {
       // A search with nothing to look for is the reader's mistake, not ours.
-      const std::string& message = items.error().message;
-      if (message.rfind("store: search: ", 0) != 0) {
-        spdlog::error("http: {}: {}", html ? "/search.html" : "/search", message);
-        return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
+      const Error& error = items.error();
+      status = http::StatusFor(error.code);
+      if (status >= 500) {
+        spdlog::error("http: {}: {} ({})", html ? "/search.html" : "/search", error.message,
+                      ErrorCodeName(error.code));
+        return {status, "text/plain; charset=utf-8", {}, status == 503 ? "busy, try again\n" : "internal error\n"};
       }
-      if (!html) return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
-      page.problem = "This search cannot be run: " + message.substr(15) + ".";
-      status = 400;
+      if (!html) return {status, "text/plain; charset=utf-8", {}, error.message + "\n"};
+      page.problem = "This search cannot be run: " + error.message + ".";
     }
   }
   const publish::SourceLookup source_of = Sources();

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/form.h"
+#include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::app {
@@ -99,7 +100,7 @@ std::size_t Hub::pending() const { return state_->pending; }
 Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base_url, const FeedLookup& feeds,
                                   const HubOptions& options) {
   const auto form = ParseForm(body);
-  if (!form) return Error{"malformed form body"};
+  if (!form) return Error{"malformed form body", ErrorCode::kInvalidArgument};
   const auto field = [&](const char* name) {
     auto it = form->find(name);
     return it == form->end() ? std::string() : it->second;
@@ -108,16 +109,16 @@ Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base
   const std::string topic = field("hub.topic");
   const std::string callback = field("hub.callback");
   const std::string secret = field("hub.secret");
-  if (mode != "subscribe" && mode != "unsubscribe") return Error{"hub.mode must be subscribe or unsubscribe"};
-  if (!IsHttpUrl(callback)) return Error{"hub.callback must be an http(s) URL"};
+  if (mode != "subscribe" && mode != "unsubscribe") return Error{"hub.mode must be subscribe or unsubscribe", ErrorCode::kInvalidArgument};
+  if (!IsHttpUrl(callback)) return Error{"hub.callback must be an http(s) URL", ErrorCode::kInvalidArgument};
   if (topic.rfind(base_url + "/", 0) != 0 || !feeds(topic.substr(base_url.size()))) {
-    return Error{"hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl)};
+    return Error{"hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl), ErrorCode::kInvalidArgument};
   }
-  if (secret.size() > kMaxSecret) return Error{"hub.secret must be shorter than 200 bytes"};
+  if (secret.size() > kMaxSecret) return Error{"hub.secret must be shorter than 200 bytes", ErrorCode::kInvalidArgument};
   std::chrono::seconds lease = options.default_lease;
   if (const std::string asked = field("hub.lease_seconds"); !asked.empty()) {
     if (asked.size() > 10 || asked.find_first_not_of("0123456789") != std::string::npos) {
-      return Error{"hub.lease_seconds must be a number of seconds"};
+      return Error{"hub.lease_seconds must be a number of seconds", ErrorCode::kInvalidArgument};
     }
     lease = std::clamp(std::chrono::seconds(std::stoll(asked)), options.min_lease, options.max_lease);
   }
@@ -137,7 +138,7 @@ http::Response Hub::Handle(const http::Request& request) {
     return r;
   }
   auto checked = ReadHubRequest(request.body, base_url_, feeds_, options_);
-  if (!checked.ok()) return Reply(400, checked.error().message);
+  if (!checked.ok()) return Reply(http::StatusFor(checked.error().code), checked.error().message);
   Verify(checked.value().mode, std::move(checked.value().subscription));
   return Reply(202, "accepted; verifying intent");
 }

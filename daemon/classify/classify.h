@@ -56,13 +56,17 @@ MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags
 // (`"KKE"`).
 using Concepts = std::map<std::string, std::vector<std::string>, std::less<>>;
 
+// Checks one concept term; the error (kInvalidArgument) says what is wrong
+// with it and carries no column.
+Status CheckConceptTerm(const std::string& term);
 // Checks one concept's terms; the error names the term: "term 3 'x*y': ...".
 Status CheckConceptTerms(const std::vector<std::string>& terms);
 
 class Rule {
  public:
-  // Compiles rule text. The error message starts with "col N: " (1-based,
-  // counted in characters) so config can point into the rule. Fails on an
+  // Compiles rule text. The error is kInvalidArgument (kTooLarge past the
+  // cap) and its column is where in the rule (1-based, counted in
+  // characters), so config can point into the rule. Fails on an
   // empty rule, a rule over 256 KiB, unbalanced parentheses, a dangling
   // operator, an unterminated quote, a * anywhere but the end of a word, an
   // unknown field name, NEAR beside anything but text terms, or parentheses

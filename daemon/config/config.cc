@@ -501,14 +501,14 @@ std::string Where::str() const {
 }
 
 Result<std::chrono::seconds> ParseInterval(const std::string& text) {
-  if (text.empty()) return Error{"empty interval"};
+  if (text.empty()) return Error{"empty interval", ErrorCode::kInvalidArgument};
   std::chrono::seconds total{0};
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t digits_end = i;
     while (digits_end < text.size() && std::isdigit(static_cast<unsigned char>(text[digits_end]))) ++digits_end;
     if (digits_end == i || digits_end == text.size() || digits_end - i > 9) {
-      return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)"};
+      return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)", ErrorCode::kInvalidArgument};
     }
     const long long n = std::stoll(text.substr(i, digits_end - i));
     switch (text[digits_end]) {
@@ -516,7 +516,7 @@ Result<std::chrono::seconds> ParseInterval(const std::string& text) {
       case 'm': total += std::chrono::minutes(n); break;
       case 'h': total += std::chrono::hours(n); break;
       case 'd': total += std::chrono::hours(24 * n); break;
-      default: return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)"};
+      default: return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)", ErrorCode::kInvalidArgument};
     }
     i = digits_end + 1;
   }
@@ -566,7 +566,8 @@ Result<Catalog> LoadCatalog(const std::string& dir) {
   SortProblems(read.problems);
   std::string joined;
   for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
-  return Error{joined};
+  const Where& first = read.problems.front().where;
+  return Error{joined, ErrorCode::kInvalidArgument, first.file, first.line, first.column};
 }
 
 std::string Problem::str() const { return where.str() + ": " + message; }
