@@ -20,6 +20,7 @@
 #include "daemon/publish/publish.h"
 #include "util/hash.h"
 #include "util/time.h"
+#include "util/url.h"
 
 namespace redwire::app {
 namespace {
@@ -145,9 +146,9 @@ struct SearchKey {
   }
   // "/search?q=..." (Atom) or "/search.html?q=...".
   std::string Target(const char* path = "/search") const {
-    std::string target = std::string(path) + "?q=" + publish::PercentEncode(q);
-    if (!topic.empty()) target += "&topic=" + publish::PercentEncode(topic);
-    if (!source.empty()) target += "&source=" + publish::PercentEncode(source);
+    std::string target = std::string(path) + "?q=" + util::PercentEncode(q);
+    if (!topic.empty()) target += "&topic=" + util::PercentEncode(topic);
+    if (!source.empty()) target += "&source=" + util::PercentEncode(source);
     return target;
   }
 };
@@ -651,7 +652,7 @@ http::Response Feeds::Search(const http::Request& request, Format format) {
     entry.body = publish::RenderSearchPage(Site(), page, found, source_of, started_);
   } else {
     publish::FeedInfo info;
-    info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
+    info.id = "urn:redwire:search:" + util::PercentEncode(search.q);
     info.title = "redwire — search: " + search.q;
     info.self_url = base_url_ + target;
     info.alternate_url = base_url_ + search.Target("/search.html");
