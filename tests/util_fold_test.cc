@@ -42,7 +42,7 @@ TEST_CASE("FoldText: NFKC, case fold, marks stripped, padded words", "[util][fol
   CHECK(util::FoldText("!!! --- ...") == " ");
 }
 
-TEST_CASE("FoldKeepMarks keeps accents; AppendStripped strips them after", "[util][fold]") {
+TEST_CASE("FoldKeepMarks keeps accents and AppendStripped strips them after", "[util][fold]") {
   CHECK(util::FoldKeepMarks("Persecución") == " persecución ");
   CHECK(util::FoldKeepMarks("AÇÃO") == " ação ");
   std::string out = "x";
