@@ -2,6 +2,8 @@
 
 #include "store/checkpoint.h"
 #include "store/fingerprint.h"
+#include "util/hash.h"
+#include "util/json.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
@@ -150,31 +152,14 @@ UnixTime Now() {
 }
 
 // --- Lists as JSON text, so an operator's sqlite3 shell can read and query
-// them (json_each); the reader accepts exactly what the writer produces plus
-// the standard string escapes.
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
+// them (json_each); written with util/json.h's escaper and read back with
+// its reader (nlohmann), which refuses anything but the shapes written.
 
 std::string EncodeCategories(const std::vector<std::string>& categories) {
   std::string out = "[";
   for (std::size_t i = 0; i < categories.size(); ++i) {
     if (i) out += ',';
-    AppendJsonString(out, categories[i]);
+    util::AppendJsonString(out, categories[i]);
   }
   out += ']';
   return out;
@@ -185,9 +170,9 @@ std::string EncodeEnclosures(const std::vector<Enclosure>& enclosures) {
   for (std::size_t i = 0; i < enclosures.size(); ++i) {
     if (i) out += ',';
     out += "{\"url\":";
-    AppendJsonString(out, enclosures[i].url);
+    util::AppendJsonString(out, enclosures[i].url);
     out += ",\"type\":";
-    AppendJsonString(out, enclosures[i].type);
+    util::AppendJsonString(out, enclosures[i].type);
     out += ",\"length\":";
     out += std::to_string(enclosures[i].length);
     out += '}';
@@ -196,165 +181,33 @@ std::string EncodeEnclosures(const std::vector<Enclosure>& enclosures) {
   return out;
 }
 
-class JsonReader {
- public:
-  explicit JsonReader(std::string_view text) : text_(text) {}
-
-  bool Consume(char c) {
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ == text_.size();
-  }
-
-  bool ReadString(std::string& out) {
-    out.clear();
-    if (!Consume('"')) return false;
-    while (pos_ < text_.size()) {
-      char c = text_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= text_.size()) return false;
-      switch (text_[pos_++]) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          std::uint32_t cp = 0;
-          if (!ReadHex4(cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            std::uint32_t low = 0;
-            if (!Consume('\\') || !Consume('u') || !ReadHex4(low) || low < 0xDC00 || low > 0xDFFF) {
-              return false;
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          AppendUtf8(out, cp);
-          break;
-        }
-        default: return false;
-      }
-    }
-    return false;
-  }
-
-  bool ReadInt(std::int64_t& out) {
-    SkipSpace();
-    std::size_t start = pos_;
-    if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-    if (pos_ == start) return false;
-    try {
-      out = std::stoll(std::string(text_.substr(start, pos_ - start)));
-    } catch (const std::exception&) {
-      return false;
-    }
-    return true;
-  }
-
- private:
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
-      ++pos_;
-    }
-  }
-
-  bool ReadHex4(std::uint32_t& out) {
-    if (pos_ + 4 > text_.size()) return false;
-    out = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = text_[pos_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-
-  static void AppendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
 bool DecodeCategories(std::string_view text, std::vector<std::string>& out) {
   out.clear();
-  JsonReader r(text);
-  if (!r.Consume('[')) return false;
-  if (!r.Consume(']')) {
-    do {
-      std::string s;
-      if (!r.ReadString(s)) return false;
-      out.push_back(std::move(s));
-    } while (r.Consume(','));
-    if (!r.Consume(']')) return false;
+  const auto doc = util::ParseJson(text, 2);
+  if (!doc || !doc->is_array()) return false;
+  for (const auto& v : *doc) {
+    if (!v.is_string()) return false;
+    out.push_back(v.get<std::string>());
   }
-  return r.AtEnd();
+  return true;
 }
 
 bool DecodeEnclosures(std::string_view text, std::vector<Enclosure>& out) {
   out.clear();
-  JsonReader r(text);
-  if (!r.Consume('[')) return false;
-  if (!r.Consume(']')) {
-    do {
-      Enclosure e;
-      if (!r.Consume('{')) return false;
-      if (!r.Consume('}')) {
-        do {
-          std::string key;
-          if (!r.ReadString(key) || !r.Consume(':')) return false;
-          bool ok = key == "url"      ? r.ReadString(e.url)
-                    : key == "type"   ? r.ReadString(e.type)
-                    : key == "length" ? r.ReadInt(e.length)
-                                      : false;
-          if (!ok) return false;
-        } while (r.Consume(','));
-        if (!r.Consume('}')) return false;
-      }
-      out.push_back(std::move(e));
-    } while (r.Consume(','));
-    if (!r.Consume(']')) return false;
+  const auto doc = util::ParseJson(text, 2);
+  if (!doc || !doc->is_array()) return false;
+  for (const auto& v : *doc) {
+    if (!v.is_object()) return false;
+    Enclosure e;
+    for (const auto& [key, value] : v.items()) {
+      if (key == "url" && value.is_string()) e.url = value.get<std::string>();
+      else if (key == "type" && value.is_string()) e.type = value.get<std::string>();
+      else if (key == "length" && value.is_number_integer()) e.length = value.get<std::int64_t>();
+      else return false;
+    }
+    out.push_back(std::move(e));
   }
-  return r.AtEnd();
+  return true;
 }
 
 // --- Content hash: FNV-1a/64 over the fields a reader sees. Each field is
@@ -362,27 +215,8 @@ bool DecodeEnclosures(std::string_view text, std::vector<Enclosure>& out) {
 // dates are left out on purpose: an undated item gets a new first-seen date on
 // every fetch and must not count as edited each time.
 
-class Fnv1a64 {
- public:
-  void Add(std::string_view s) {
-    AddNumber(s.size());
-    for (unsigned char c : s) Byte(c);
-  }
-  void AddNumber(std::uint64_t n) {
-    for (int i = 0; i < 8; ++i) Byte(static_cast<unsigned char>(n >> (8 * i)));
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  void Byte(unsigned char c) {
-    h_ ^= c;
-    h_ *= 0x100000001b3ULL;
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
 std::int64_t ContentHash(const Item& item) {
-  Fnv1a64 h;
+  util::FieldHasher h;
   h.Add(item.title);
   h.Add(item.link);
   h.Add(item.author);
@@ -639,14 +473,7 @@ class NearIndex {
   std::array<Slots, kBands * 256> buckets_;
 };
 
-std::uint64_t SourceKey(std::string_view source_id) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : source_id) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+std::uint64_t SourceKey(std::string_view source_id) { return util::Fnv1a64(source_id); }
 
 // --- Statements.
 

@@ -19,6 +19,9 @@
 #include "daemon/app/form.h"
 #include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
+#include "util/hash.h"
+#include "util/time.h"
+#include "util/url.h"
 
 namespace redwire::app {
 namespace {
@@ -67,53 +70,7 @@ UnixTime Now() {
 
 // Strong validator: 64-bit FNV-1a of the bytes, quoted.
 std::string EtagOf(const std::string& body, const char* suffix) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "\"%016llx%s\"", static_cast<unsigned long long>(h), suffix);
-  return buf;
-}
-
-// IMF-fixdate (RFC 9110 5.6.7), by hand so the C locale is not assumed.
-std::string HttpDate(UnixTime t) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t tt = static_cast<std::time_t>(std::max<UnixTime>(t, 0));
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7], tm.tm_mday,
-                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
-// Parses an IMF-fixdate; the obsolete formats RFC 9110 also allows are not
-// sent by today's clients, and an unparsable date is ignored (as RFC 9110
-// 13.1.3 requires).
-std::optional<UnixTime> ParseHttpDate(const std::string& text) {
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char day_name[4] = {};
-  char month[4] = {};
-  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
-  if (text.size() != 29 || std::sscanf(text.c_str(), "%3s, %2d %3s %4d %2d:%2d:%2d GMT", day_name, &day, month,
-                                       &year, &hour, &minute, &second) != 7) {
-    return std::nullopt;
-  }
-  int mon = -1;
-  for (int i = 0; i < 12; ++i) {
-    if (std::strcmp(month, kMonths[i]) == 0) mon = i;
-  }
-  if (mon < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<UnixTime>(timegm(&tm));
+  return "\"" + util::Hex64(util::Fnv1a64(body)) + suffix + "\"";
 }
 
 std::string_view Trim(std::string_view s) {
@@ -190,9 +147,9 @@ struct SearchKey {
   }
   // "/search?q=..." (Atom) or "/search.html?q=...".
   std::string Target(const char* path = "/search") const {
-    std::string target = std::string(path) + "?q=" + publish::PercentEncode(q);
-    if (!topic.empty()) target += "&topic=" + publish::PercentEncode(topic);
-    if (!source.empty()) target += "&source=" + publish::PercentEncode(source);
+    std::string target = std::string(path) + "?q=" + util::PercentEncode(q);
+    if (!topic.empty()) target += "&topic=" + util::PercentEncode(topic);
+    if (!source.empty()) target += "&source=" + util::PercentEncode(source);
     return target;
   }
 };
@@ -620,7 +577,7 @@ http::Response Feeds::Serve(const http::Request& request, const Entry& entry) {
   http::Response r;
   r.content_type = entry.content_type;
   r.headers["ETag"] = gzip ? entry.etag_gzip : entry.etag;
-  r.headers["Last-Modified"] = HttpDate(entry.modified);
+  r.headers["Last-Modified"] = util::FormatHttpDate(entry.modified);
   r.headers["Cache-Control"] = kCacheControl;
   r.headers["Vary"] = "Accept-Encoding";
   if (std::string_view(entry.content_type).starts_with("text/html")) {
@@ -631,7 +588,7 @@ http::Response Feeds::Serve(const http::Request& request, const Entry& entry) {
   const std::string none_match = request.header("if-none-match");
   if (!none_match.empty()) {
     if (NoneMatchHits(none_match, {&entry.etag, &entry.etag_gzip})) return NotModified(r);
-  } else if (auto since = ParseHttpDate(request.header("if-modified-since"))) {
+  } else if (auto since = util::ParseHttpDate(request.header("if-modified-since"))) {
     if (entry.modified <= *since) return NotModified(r);
   }
   if (gzip) {
@@ -697,7 +654,7 @@ http::Response Feeds::Search(const http::Request& request, Format format) {
     entry.body = publish::RenderSearchPage(Site(), page, found, source_of, started_);
   } else {
     publish::FeedInfo info;
-    info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
+    info.id = "urn:redwire:search:" + util::PercentEncode(search.q);
     info.title = "redwire — search: " + search.q;
     info.self_url = base_url_ + target;
     info.alternate_url = base_url_ + search.Target("/search.html");

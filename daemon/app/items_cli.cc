@@ -7,19 +7,11 @@
 
 #include "daemon/config/config.h"
 #include "store/store.h"
-#include "model/json.h"
+#include "util/json.h"
+#include "util/time.h"
 
 namespace redwire::app {
 namespace {
-
-std::string Rfc3339(UnixTime t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // One line of terminal text: control characters (an item title may carry
 // any) become spaces so a listing cannot move the cursor or fake lines.
@@ -32,25 +24,12 @@ std::string OneLine(const std::string& s) {
 }
 
 Result<UnixTime> ParseSince(const std::string& text, UnixTime now) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail = 0;
-  std::tm tm{};
-  const bool datetime =
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) == 7 &&
-      tail == 'Z' && text.size() == 20;
-  const bool date = !datetime && text.size() == 10 &&
-                    std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3;
-  if (datetime || date) {
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
-      return Error{"--since " + text + ": not a valid date"};
-    }
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return static_cast<UnixTime>(timegm(&tm));
+  // A day alone is its midnight UTC.
+  const bool date = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  const bool datetime = text.size() >= 20 && text[4] == '-' && text[10] == 'T';
+  if (date || datetime) {
+    if (auto t = util::ParseRfc3339(date ? text + "T00:00:00Z" : text)) return *t;
+    return Error{"--since " + text + ": not a valid date"};
   }
   auto age = config::ParseInterval(text);
   if (!age.ok()) {
@@ -96,33 +75,33 @@ Result<ItemsReport> ListItems(const ItemsOptions& options) {
       const store::StoredItem& s = (*items)[i];
       out += i ? ",\n " : "\n ";
       out += "{\"source\":";
-      AppendJsonString(out, s.item.source_id);
+      util::AppendJsonString(out, s.item.source_id);
       out += ",\"id\":";
-      AppendJsonString(out, s.item.id);
+      util::AppendJsonString(out, s.item.id);
       out += ",\"title\":";
-      AppendJsonString(out, s.item.title);
+      util::AppendJsonString(out, s.item.title);
       out += ",\"link\":";
-      AppendJsonString(out, s.item.link);
+      util::AppendJsonString(out, s.item.link);
       out += ",\"published\":";
-      AppendJsonString(out, Rfc3339(s.item.published));
+      util::AppendJsonString(out, util::FormatRfc3339(s.item.published));
       out += ",\"updated\":";
-      AppendJsonString(out, Rfc3339(s.item.updated));
+      util::AppendJsonString(out, util::FormatRfc3339(s.item.updated));
       out += ",\"first_seen\":";
-      AppendJsonString(out, Rfc3339(s.first_seen));
+      util::AppendJsonString(out, util::FormatRfc3339(s.first_seen));
       out += ",\"topics\":[";
       for (std::size_t t = 0; t < s.topics.size(); ++t) {
         if (t) out += ',';
-        AppendJsonString(out, s.topics[t]);
+        util::AppendJsonString(out, s.topics[t]);
       }
       out += "],\"cluster\":" + std::to_string(s.cluster_id) + ",\"summary\":";
-      AppendJsonString(out, s.item.summary_text);
+      util::AppendJsonString(out, s.item.summary_text);
       out += '}';
     }
     out += items->empty() ? "]\n" : "\n]\n";
     return report;
   }
   for (const store::StoredItem& s : *items) {
-    out += Rfc3339(s.item.published) + "  " + OneLine(s.item.source_id) + "  " +
+    out += util::FormatRfc3339(s.item.published) + "  " + OneLine(s.item.source_id) + "  " +
            OneLine(s.item.title) + "\n    " + OneLine(s.item.link);
     if (!s.topics.empty()) {
       out += "  [";

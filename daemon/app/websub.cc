@@ -15,6 +15,7 @@
 #include "daemon/app/form.h"
 #include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
+#include "util/url.h"
 
 namespace redwire::app {
 namespace {
@@ -39,13 +40,7 @@ std::string Hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-bool IsHttpUrl(const std::string& url) {
-  std::string head = url.substr(0, 8);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::size_t host = head.rfind("https://", 0) == 0 ? 8 : head.rfind("http://", 0) == 0 ? 7 : 0;
-  if (host == 0 || url.size() <= host || url.size() > kMaxUrl || url[host] == '/') return false;
-  return std::none_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; });
-}
+bool IsHttpUrl(const std::string& url) { return url.size() <= kMaxUrl && util::IsHttpUrl(url); }
 
 std::string Challenge() {
   unsigned char bytes[24];
@@ -149,7 +144,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
   request.source_id = "websub";
   request.allow_private = options_.allow_private;
   request.url = s.callback + (s.callback.find('?') == std::string::npos ? "?" : "&") + "hub.mode=" + mode +
-                "&hub.topic=" + publish::PercentEncode(s.topic) + "&hub.challenge=" + challenge;
+                "&hub.topic=" + util::PercentEncode(s.topic) + "&hub.challenge=" + challenge;
   if (mode == "subscribe") request.url += "&hub.lease_seconds=" + std::to_string(s.lease);
   ++state_->pending;
   fetcher_.Fetch(std::move(request), [this, state = state_, mode, s, challenge](fetch::Response response) mutable {
@@ -194,7 +189,7 @@ void Hub::Publish(const std::vector<std::string>& topic_urls) {
       ping.url = options_.external_hub;
       ping.allow_private = options_.allow_private;
       ping.post = true;
-      ping.post_body = "hub.mode=publish&hub.url=" + publish::PercentEncode(topic);
+      ping.post_body = "hub.mode=publish&hub.url=" + util::PercentEncode(topic);
       ping.headers = {"Content-Type: application/x-www-form-urlencoded"};
       ++state_->pending;
       fetcher_.Fetch(std::move(ping), [state = state_, topic, hub = options_.external_hub](fetch::Response r) {

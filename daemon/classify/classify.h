@@ -18,6 +18,7 @@
 
 #include "model/item.h"
 #include "model/result.h"
+#include "util/fold.h"
 
 namespace redwire::classify {
 
@@ -113,13 +114,9 @@ class Rule {
   std::shared_ptr<const Node> root_;
 };
 
-// NFKC + case fold + strip accents, then every run of non-letters/digits
-// becomes one space, with a space at each end: " κουβα και cuba ".
-std::string FoldText(std::string_view text);
-
-// FoldText computed over the whole text at once by utf8proc: the definition
-// FoldText's per-code-point fast path must agree with (and is tested against).
-std::string FoldTextWhole(std::string_view text);
+// The text normal form rules match in (util/fold.h): " κουβα και cuba ".
+using util::FoldText;
+using util::FoldTextWhole;
 
 // The stem a bare rule word looks for in text of `language` (a tag, "" for
 // none): "persecutions" in "en" -> "persecut". For `topics explain`.

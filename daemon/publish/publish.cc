@@ -1,6 +1,9 @@
 #include "daemon/publish/publish.h"
 
 #include "daemon/publish/internal.h"
+#include "util/time.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -15,41 +18,6 @@ namespace {
 constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr const char* kGenerator = "redwire";
 
-// RFC 3339 needs a four-digit year, so times outside 0001..9999 are clamped.
-constexpr UnixTime kMinTime = -62135596800;  // 0001-01-01T00:00:00Z
-constexpr UnixTime kMaxTime = 253402300799;  // 9999-12-31T23:59:59Z
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes
-// are not well-formed (overlong, surrogate, beyond U+10FFFF, truncated).
-std::size_t Utf8Sequence(const std::string& s, std::size_t i, char32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t len = 0;
-  if (b0 < 0x80) {
-    cp = b0;
-    return 1;
-  } else if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 // The store should only hold clean text, but the published document must be
 // well-formed XML 1.0 whatever reached the database: pugixml writes C0
 // controls as &#01; and passes invalid UTF-8 through, both of which break
@@ -59,7 +27,7 @@ std::string XmlSafe(const std::string& s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = 0;
-    const std::size_t len = Utf8Sequence(s, i, cp);
+    const std::size_t len = util::Utf8SequenceLength(s, i, &cp);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -140,7 +108,7 @@ void AddSource(pugi::xml_node entry, const SourceInfo& source, const std::string
   if (IsWebUrl(source.site_link)) AddLink(node, "alternate", source.site_link, "text/html");
   // The source's own feed updated time is not kept; the entry's is a lower
   // bound for it.
-  AddText(node, "updated", Rfc3339(updated));
+  AddText(node, "updated", util::FormatRfc3339(updated));
 }
 
 void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const SourceInfo& source,
@@ -155,8 +123,8 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
   title.append_attribute("type").set_value("text");
   title.text().set(XmlSafe(item.title).c_str());
   if (!link.empty()) AddLink(entry, "alternate", link, "text/html");
-  if (item.published != 0) AddText(entry, "published", Rfc3339(item.published));
-  AddText(entry, "updated", Rfc3339(updated));
+  if (item.published != 0) AddText(entry, "published", util::FormatRfc3339(item.published));
+  AddText(entry, "updated", util::FormatRfc3339(updated));
 
   // RFC 4287 4.1.1: every entry needs an author when the feed has none.
   std::string author = item.author;
@@ -224,16 +192,6 @@ std::string Html(const std::string& s) {
 
 }  // namespace
 
-std::string Rfc3339(UnixTime t) {
-  const std::time_t clamped = static_cast<std::time_t>(std::clamp(t, kMinTime, kMaxTime));
-  std::tm tm{};
-  gmtime_r(&clamped, &tm);
-  char buf[80];  // room for any int fields, so the formatter never truncates
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
 std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
                        const SourceLookup& source_of) {
   pugi::xml_document doc;
@@ -250,7 +208,7 @@ std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem
   pugi::xml_node title = root.append_child("title");
   title.append_attribute("type").set_value("text");
   title.text().set(XmlSafe(feed.title).c_str());
-  AddText(root, "updated", Rfc3339(newest != 0 ? newest : feed.generated_at));
+  AddText(root, "updated", util::FormatRfc3339(newest != 0 ? newest : feed.generated_at));
   AddLink(root, "self", feed.self_url, "application/atom+xml");
   if (!feed.alternate_url.empty()) AddLink(root, "alternate", feed.alternate_url, "text/html");
   if (!feed.hub_url.empty()) AddLink(root, "hub", feed.hub_url);
@@ -277,7 +235,7 @@ UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback) {
 }
 std::string HtmlText(const std::string& s) { return Html(s); }
 bool IsBcp47Tag(const std::string& s) { return IsLanguageTag(s); }
-std::string PathSegment(const std::string& s) { return PercentEncode(s); }
+std::string PathSegment(const std::string& s) { return util::PercentEncode(s); }
 
 bool IsWebUrl(const std::string& url) {
   const auto starts = [&](const char* prefix) {
@@ -292,26 +250,6 @@ bool IsWebUrl(const std::string& url) {
 
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 }  // namespace
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (IsUnreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 }  // namespace redwire::publish
