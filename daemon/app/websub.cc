@@ -24,11 +24,6 @@ namespace {
 constexpr std::size_t kMaxSecret = 199;
 constexpr std::size_t kMaxUrl = 2048;
 
-UnixTime Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string Hex(const unsigned char* data, std::size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -160,7 +155,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
     }
     Status stored = Ok{};
     if (mode == "subscribe") {
-      s.created_at = Now();
+      s.created_at = options_.clock->Now();
       s.expires_at = s.created_at + s.lease;
       stored = subscriptions_.Put(s);
     } else {
@@ -176,7 +171,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
 }
 
 void Hub::Publish(const std::vector<std::string>& topic_urls) {
-  const UnixTime now = Now();
+  const UnixTime now = options_.clock->Now();
   if (auto expired = subscriptions_.Expire(now); !expired.ok()) {
     spdlog::error("websub: {}", expired.error().message);
   } else if (expired.value() > 0) {
