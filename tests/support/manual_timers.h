@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "daemon/app/poll_timers.h"
+#include "daemon/schedule/poll_timers.h"
 #include "util/time.h"
 
 namespace redwire::testing {
