@@ -4,167 +4,16 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
-#include <memory>
-#include <optional>
 
+#include "util/fold.h"
 #include "util/hash.h"
 
 namespace redwire::store {
 namespace {
 
-constexpr auto kFoldOptions = static_cast<utf8proc_option_t>(
-    UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-    UTF8PROC_IGNORE);
-
 const utf8proc_uint8_t* Bytes(std::string_view text) {
   return reinterpret_cast<const utf8proc_uint8_t*>(text.data());
 }
-
-// Case folding leaves Turkish dotless ı alone while I folds to i; mapping it
-// to i keeps "KIZILDERE" and "kızıldere" one word, as the topic matcher does.
-utf8proc_int32_t MapDotlessI(utf8proc_int32_t codepoint, void*) {
-  return codepoint == 0x0131 ? utf8proc_int32_t{'i'} : codepoint;
-}
-
-struct FreeDeleter {
-  void operator()(utf8proc_uint8_t* p) const { std::free(p); }
-};
-
-// NFKC, case folding and mark stripping of valid UTF-8; nullopt when utf8proc
-// refuses the text.
-std::optional<std::string> MapFolded(std::string_view text) {
-  utf8proc_uint8_t* raw = nullptr;
-  const utf8proc_ssize_t len =
-      utf8proc_map_custom(Bytes(text), static_cast<utf8proc_ssize_t>(text.size()), &raw,
-                          kFoldOptions, MapDotlessI, nullptr);
-  std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owned(raw);
-  if (len < 0) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(len));
-}
-
-bool IsWordChar(utf8proc_int32_t codepoint) {
-  switch (utf8proc_category(codepoint)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Folding one code point at a time gives what folding the whole text gives:
-// case folding is context-free and every mark is stripped, so nothing is left
-// to compose, except conjoining Hangul jamo, which compose with each other; a
-// text holding those takes the whole-text path.
-bool IsConjoiningJamo(utf8proc_int32_t cp) {
-  return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xA960 && cp <= 0xA97F) ||
-         (cp >= 0xD7B0 && cp <= 0xD7FF);
-}
-
-// ASCII letters and digits fold to lower case; anything else in ASCII ends a
-// word (a space here).
-constexpr std::array<char, 128> kAsciiFold = [] {
-  std::array<char, 128> table{};
-  for (int c = 0; c < 128; ++c) {
-    if (c >= 'A' && c <= 'Z') table[c] = static_cast<char>(c - 'A' + 'a');
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) table[c] = static_cast<char>(c);
-    else table[c] = ' ';
-  }
-  return table;
-}();
-
-// Keeps letters and digits; any other code point or invalid byte ends a
-// word. With keep_all, every valid code point is kept and only invalid bytes
-// become spaces.
-std::string Filter(std::string_view text, bool keep_all) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t pos = 0;
-  bool in_word = false;
-  while (pos < text.size()) {
-    utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t len = utf8proc_iterate(
-        Bytes(text.substr(pos)), static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-    if (len <= 0) {
-      if (keep_all) out += ' ';
-      in_word = false;
-      ++pos;
-      continue;
-    }
-    if (keep_all) {
-      out.append(text.substr(pos, static_cast<std::size_t>(len)));
-    } else if (IsWordChar(cp)) {
-      if (!in_word && !out.empty()) out += ' ';
-      out.append(text.substr(pos, static_cast<std::size_t>(len)));
-      in_word = true;
-    } else {
-      in_word = false;
-    }
-    pos += static_cast<std::size_t>(len);
-  }
-  return out;
-}
-
-// What one code point adds to folded text: its folded bytes, with a space
-// for each character that ends a word. utf8proc costs about 100 ns a call and
-// a store folds every word of every new item, so the answers for the Basic
-// Multilingual Plane are kept, per thread.
-class FoldCache {
- public:
-  FoldCache() : slots_(0x10000, kUnset) {}
-
-  std::string_view Get(utf8proc_int32_t codepoint) {
-    if (codepoint < 0 || static_cast<std::size_t>(codepoint) >= slots_.size()) {
-      scratch_ = Compute(codepoint);
-      return scratch_;
-    }
-    std::uint32_t& slot = slots_[static_cast<std::size_t>(codepoint)];
-    if (slot == kUnset) {
-      const std::string piece = Compute(codepoint);
-      slot = static_cast<std::uint32_t>(pool_.size()) << 8 |
-             static_cast<std::uint32_t>(piece.size());
-      pool_ += piece;
-    }
-    return std::string_view(pool_).substr(slot >> 8, slot & 0xff);
-  }
-
- private:
-  // One code point expands to at most 18 under NFKC (U+FDFA), 54 bytes, so
-  // the length fits the low 8 bits and the BMP's pool the high 24.
-  static constexpr std::uint32_t kUnset = 0xffffffff;
-
-  static std::string Compute(utf8proc_int32_t codepoint) {
-    utf8proc_uint8_t encoded[4];
-    const auto n = utf8proc_encode_char(codepoint, encoded);
-    const std::optional<std::string> mapped = MapFolded(
-        std::string_view(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n)));
-    if (!mapped) return " ";
-    std::string piece;
-    std::size_t pos = 0;
-    while (pos < mapped->size()) {
-      utf8proc_int32_t cp = 0;
-      const utf8proc_ssize_t len = utf8proc_iterate(
-          Bytes(std::string_view(*mapped).substr(pos)),
-          static_cast<utf8proc_ssize_t>(mapped->size() - pos), &cp);
-      const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
-      if (len > 0 && IsWordChar(cp)) piece.append(*mapped, pos, step);
-      else if (piece.empty() || piece.back() != ' ') piece.push_back(' ');
-      pos += step;
-    }
-    return piece;
-  }
-
-  std::vector<std::uint32_t> slots_;
-  std::string pool_;
-  std::string scratch_;
-};
 
 // Folded Greek and Cyrillic letters whose capitals look like Latin ones, and
 // the Latin letter. Aggregators retype statements with look-alikes ("Tο KKE",
@@ -230,53 +79,19 @@ constexpr std::array<std::uint64_t, 256> kSpread = [] {
   return table;
 }();
 
+// util/fold.h's folding without its padding spaces.
+std::string Unpadded(std::string folded) {
+  if (folded.size() <= 2) return std::string();
+  folded.pop_back();
+  folded.erase(0, 1);
+  return folded;
+}
+
 }  // namespace
 
-std::string FoldTextWhole(std::string_view text) {
-  // utf8proc rejects a whole string for one bad byte, so those go first; marks
-  // must still be there when it folds, so words are taken afterwards.
-  const std::string clean = Filter(text, true);
-  const std::optional<std::string> mapped = MapFolded(clean);
-  return Filter(mapped ? *mapped : clean, false);
-}
+std::string FoldTextWhole(std::string_view text) { return Unpadded(util::FoldTextWhole(text)); }
 
-std::string FoldText(std::string_view text) {
-  thread_local FoldCache cache;
-  std::string out;
-  out.reserve(text.size());
-  bool boundary = false;  // a word ended; the next letter starts a new one
-  auto letter = [&](char c) {
-    if (boundary && !out.empty()) out += ' ';
-    boundary = false;
-    out += c;
-  };
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    if (byte < 0x80) {
-      const char c = kAsciiFold[byte];
-      if (c == ' ') boundary = true;
-      else letter(c);
-      ++pos;
-      continue;
-    }
-    utf8proc_int32_t codepoint = 0;
-    const utf8proc_ssize_t len = utf8proc_iterate(
-        Bytes(text.substr(pos)), static_cast<utf8proc_ssize_t>(text.size() - pos), &codepoint);
-    if (len <= 0) {
-      boundary = true;
-      ++pos;
-      continue;
-    }
-    if (IsConjoiningJamo(codepoint)) return FoldTextWhole(text);
-    for (char c : cache.Get(codepoint)) {
-      if (c == ' ') boundary = true;
-      else letter(c);
-    }
-    pos += static_cast<std::size_t>(len);
-  }
-  return out;
-}
+std::string FoldText(std::string_view text) { return Unpadded(util::FoldText(text)); }
 
 std::vector<std::string_view> Words(std::string_view folded) {
   std::vector<std::string_view> out;

@@ -10,10 +10,11 @@
 
 namespace redwire::store {
 
-// NFKC, case folding and mark stripping (utf8proc), then every run of letters
-// and digits becomes one word, separated by single spaces. Punctuation, quote
-// styles, dashes and all kinds of whitespace vanish, so "Κούβα — «bloqueo»"
-// and "κουβα bloqueo" fold the same. Invalid UTF-8 bytes become separators.
+// util/fold.h's FoldText without its padding spaces: NFKC, case folding and
+// mark stripping, then every run of word characters becomes one word,
+// separated by single spaces. Punctuation, quote styles, dashes and all kinds
+// of whitespace vanish, so "Κούβα — «bloqueo»" and "κουβα bloqueo" fold the
+// same. Invalid UTF-8 bytes become separators.
 std::string FoldText(std::string_view text);
 
 // FoldText computed over the whole text at once by utf8proc: the definition

@@ -3,6 +3,7 @@
 #include "store/checkpoint.h"
 #include "store/fingerprint.h"
 #include "util/hash.h"
+#include "util/json.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
@@ -151,31 +152,14 @@ UnixTime Now() {
 }
 
 // --- Lists as JSON text, so an operator's sqlite3 shell can read and query
-// them (json_each); the reader accepts exactly what the writer produces plus
-// the standard string escapes.
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
+// them (json_each); written with util/json.h's escaper and read back with
+// its reader (nlohmann), which refuses anything but the shapes written.
 
 std::string EncodeCategories(const std::vector<std::string>& categories) {
   std::string out = "[";
   for (std::size_t i = 0; i < categories.size(); ++i) {
     if (i) out += ',';
-    AppendJsonString(out, categories[i]);
+    util::AppendJsonString(out, categories[i]);
   }
   out += ']';
   return out;
@@ -186,9 +170,9 @@ std::string EncodeEnclosures(const std::vector<Enclosure>& enclosures) {
   for (std::size_t i = 0; i < enclosures.size(); ++i) {
     if (i) out += ',';
     out += "{\"url\":";
-    AppendJsonString(out, enclosures[i].url);
+    util::AppendJsonString(out, enclosures[i].url);
     out += ",\"type\":";
-    AppendJsonString(out, enclosures[i].type);
+    util::AppendJsonString(out, enclosures[i].type);
     out += ",\"length\":";
     out += std::to_string(enclosures[i].length);
     out += '}';
@@ -197,165 +181,33 @@ std::string EncodeEnclosures(const std::vector<Enclosure>& enclosures) {
   return out;
 }
 
-class JsonReader {
- public:
-  explicit JsonReader(std::string_view text) : text_(text) {}
-
-  bool Consume(char c) {
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ == text_.size();
-  }
-
-  bool ReadString(std::string& out) {
-    out.clear();
-    if (!Consume('"')) return false;
-    while (pos_ < text_.size()) {
-      char c = text_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= text_.size()) return false;
-      switch (text_[pos_++]) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          std::uint32_t cp = 0;
-          if (!ReadHex4(cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            std::uint32_t low = 0;
-            if (!Consume('\\') || !Consume('u') || !ReadHex4(low) || low < 0xDC00 || low > 0xDFFF) {
-              return false;
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          AppendUtf8(out, cp);
-          break;
-        }
-        default: return false;
-      }
-    }
-    return false;
-  }
-
-  bool ReadInt(std::int64_t& out) {
-    SkipSpace();
-    std::size_t start = pos_;
-    if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-    if (pos_ == start) return false;
-    try {
-      out = std::stoll(std::string(text_.substr(start, pos_ - start)));
-    } catch (const std::exception&) {
-      return false;
-    }
-    return true;
-  }
-
- private:
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
-      ++pos_;
-    }
-  }
-
-  bool ReadHex4(std::uint32_t& out) {
-    if (pos_ + 4 > text_.size()) return false;
-    out = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = text_[pos_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-
-  static void AppendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
 bool DecodeCategories(std::string_view text, std::vector<std::string>& out) {
   out.clear();
-  JsonReader r(text);
-  if (!r.Consume('[')) return false;
-  if (!r.Consume(']')) {
-    do {
-      std::string s;
-      if (!r.ReadString(s)) return false;
-      out.push_back(std::move(s));
-    } while (r.Consume(','));
-    if (!r.Consume(']')) return false;
+  const auto doc = util::ParseJson(text, 2);
+  if (!doc || !doc->is_array()) return false;
+  for (const auto& v : *doc) {
+    if (!v.is_string()) return false;
+    out.push_back(v.get<std::string>());
   }
-  return r.AtEnd();
+  return true;
 }
 
 bool DecodeEnclosures(std::string_view text, std::vector<Enclosure>& out) {
   out.clear();
-  JsonReader r(text);
-  if (!r.Consume('[')) return false;
-  if (!r.Consume(']')) {
-    do {
-      Enclosure e;
-      if (!r.Consume('{')) return false;
-      if (!r.Consume('}')) {
-        do {
-          std::string key;
-          if (!r.ReadString(key) || !r.Consume(':')) return false;
-          bool ok = key == "url"      ? r.ReadString(e.url)
-                    : key == "type"   ? r.ReadString(e.type)
-                    : key == "length" ? r.ReadInt(e.length)
-                                      : false;
-          if (!ok) return false;
-        } while (r.Consume(','));
-        if (!r.Consume('}')) return false;
-      }
-      out.push_back(std::move(e));
-    } while (r.Consume(','));
-    if (!r.Consume(']')) return false;
+  const auto doc = util::ParseJson(text, 2);
+  if (!doc || !doc->is_array()) return false;
+  for (const auto& v : *doc) {
+    if (!v.is_object()) return false;
+    Enclosure e;
+    for (const auto& [key, value] : v.items()) {
+      if (key == "url" && value.is_string()) e.url = value.get<std::string>();
+      else if (key == "type" && value.is_string()) e.type = value.get<std::string>();
+      else if (key == "length" && value.is_number_integer()) e.length = value.get<std::int64_t>();
+      else return false;
+    }
+    out.push_back(std::move(e));
   }
-  return r.AtEnd();
+  return true;
 }
 
 // --- Content hash: FNV-1a/64 over the fields a reader sees. Each field is
@@ -423,7 +275,7 @@ constexpr int kMaxSearchTerms = 32;
 
 Result<std::string> FtsQuery(std::string_view text) {
   if (text.size() > kMaxSearchLength) {
-    return Error{fmt::format("search is longer than {} characters", kMaxSearchLength)};
+    return Error{fmt::format("search is longer than {} characters", kMaxSearchLength), ErrorCode::kTooLarge};
   }
   struct Term {
     std::string fts;
@@ -476,7 +328,7 @@ Result<std::string> FtsQuery(std::string_view text) {
     pending_or = false;
     terms.push_back(std::move(t));
     if (static_cast<int>(terms.size()) > kMaxSearchTerms) {
-      return Error{fmt::format("search has more than {} terms", kMaxSearchTerms)};
+      return Error{fmt::format("search has more than {} terms", kMaxSearchTerms), ErrorCode::kTooLarge};
     }
   }
   // Positive terms form groups joined by AND; OR joins neighbours inside a
@@ -501,7 +353,8 @@ Result<std::string> FtsQuery(std::string_view text) {
   }
   flush();
   if (positive.empty()) {
-    return Error{"search needs at least one word to look for (exclusions alone match nothing)"};
+    return Error{"search needs at least one word to look for (exclusions alone match nothing)",
+                 ErrorCode::kInvalidArgument};
   }
   return positive + negative;
 }
@@ -748,6 +601,26 @@ bool IsNotADatabase(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_NOTADB || e.getErrorCode() == SQLITE_CORRUPT;
 }
 
+// What SQLite's primary result code says about a failure, for callers that
+// retry a busy database or refuse a corrupt one.
+ErrorCode CodeOf(const SQLite::Exception& e) {
+  switch (e.getErrorCode() & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return ErrorCode::kBusy;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return ErrorCode::kCorruption;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM: return ErrorCode::kIo;
+    case SQLITE_TOOBIG: return ErrorCode::kTooLarge;
+    default: return ErrorCode::kInternal;
+  }
+}
+
+Error SqlError(std::string message, const SQLite::Exception& e) { return Error{std::move(message), CodeOf(e)}; }
+
 void BackfillSearch(SQLite::Database& db) {
   SQLite::Statement read(db,
                          "SELECT row_id, title, summary_text, content_text FROM item");
@@ -791,9 +664,9 @@ Result<int> CheckedVersion(SQLite::Database& db, const std::string& path) {
     return version;
   } catch (const SQLite::Exception& e) {
     if (IsNotADatabase(e)) {
-      return Error{fmt::format("store: {} is not a redwire database: {}", path, e.what())};
+      return SqlError(fmt::format("store: {} is not a redwire database: {}", path, e.what()), e);
     }
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
 }
 
@@ -881,7 +754,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     db.emplace(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db->exec("PRAGMA busy_timeout=5000");
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
   auto version = CheckedVersion(*db, path);
   if (!version.ok()) return version.error();
@@ -920,7 +793,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     impl->LoadNearIndex(Now());
     return std::unique_ptr<Store>(new Store(std::move(impl)));
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {}: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {}: {}", path, e.what()), e);
   }
 }
 
@@ -930,7 +803,7 @@ Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& path) {
     db.emplace(path, SQLite::OPEN_READONLY);
     db->exec("PRAGMA busy_timeout=5000");
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: open {} for reading: {}", path, e.what())};
+    return SqlError(fmt::format("store: open {} for reading: {}", path, e.what()), e);
   }
   auto version = CheckedVersion(*db, path);
   if (!version.ok()) return version.error();
@@ -1099,7 +972,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
   } catch (const SQLite::Exception& e) {
     if (impl_->writer_) impl_->writer_->ResetAll();
     near.Truncate(near_end);
-    return Error{fmt::format("store: upsert {}: {}", current->source_id, e.what())};
+    return SqlError(fmt::format("store: upsert {}: {}", current->source_id, e.what()), e);
   }
   near.Expire(now - kDedupWindow);
   return out;
@@ -1109,7 +982,8 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
   std::string match;
   if (query.search) {
     auto fts = FtsQuery(*query.search);
-    if (!fts.ok()) return Error{"store: search: " + fts.error().message};
+    // Every search the reader can get wrong is theirs to fix: kInvalidArgument.
+    if (!fts.ok()) return Error{fts.error().message, ErrorCode::kInvalidArgument};
     match = std::move(fts).value();
   }
 
@@ -1173,7 +1047,8 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
     std::unordered_set<std::int64_t> clusters_seen;
     auto malformed = [&](const StoredItem& s) {
       return Error{fmt::format("store: {}: item row {} ({} {}) has malformed list columns",
-                               impl_->path_, s.row_id, s.item.source_id, s.item.id)};
+                               impl_->path_, s.row_id, s.item.source_id, s.item.id),
+                   ErrorCode::kCorruption};
     };
 
     // An unfiltered search stops after kMaxSearchScan matches too, however
@@ -1214,7 +1089,7 @@ Result<std::vector<StoredItem>> Store::Items(const Query& query) {
       out.push_back(std::move(s));
     }
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: items query on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: items query on {}: {}", impl_->path_, e.what()), e);
   }
   if (query.dedup || query.search) {
     // A cluster sits where its representative's date puts it; the newest
@@ -1291,7 +1166,7 @@ Result<int> Store::Prune(UnixTime now,
     }
     impl_->prune_cursor_ = deleted >= max_rows ? cursor : std::string();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: prune on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: prune on {}: {}", impl_->path_, e.what()), e);
   }
   return deleted;
 }
@@ -1334,7 +1209,8 @@ Result<std::vector<Store::TopicChange>> Store::TopicChangesRecent(
       ++read;
       StoredItem s;
       if (!ReadItem(batch, s)) {
-        return Error{fmt::format("store: {}: item row {} has malformed list columns", impl_->path_, s.row_id)};
+        return Error{fmt::format("store: {}: item row {} has malformed list columns", impl_->path_, s.row_id),
+                     ErrorCode::kCorruption};
       }
       last = s.row_id;
       if (s.first_seen < since) {
@@ -1352,7 +1228,7 @@ Result<std::vector<Store::TopicChange>> Store::TopicChangesRecent(
     }
     if (!older && read == limit) *next = last;
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: reclassify on {}: {}", impl_->path_, e.what()), e);
   }
   return changes;
 }
@@ -1380,7 +1256,7 @@ Status Store::ApplyTopicChanges(const std::vector<TopicChange>& changes) {
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: reclassify on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: reclassify on {}: {}", impl_->path_, e.what()), e);
   }
   return Ok{};
 }
@@ -1401,7 +1277,7 @@ Result<std::optional<SourceState>> Store::GetSourceState(const std::string& sour
     return out;
   } catch (const SQLite::Exception& e) {
     if (kept) kept->tryReset();
-    return Error{fmt::format("store: source state {}: {}", source_id, e.what())};
+    return SqlError(fmt::format("store: source state {}: {}", source_id, e.what()), e);
   }
 }
 
@@ -1460,7 +1336,7 @@ Status Store::PutSourceState(const SourceState& state) {
     st.reset();
   } catch (const SQLite::Exception& e) {
     if (kept) kept->tryReset();
-    return Error{fmt::format("store: put source state {}: {}", state.source_id, e.what())};
+    return SqlError(fmt::format("store: put source state {}: {}", state.source_id, e.what()), e);
   }
   return Ok{};
 }
@@ -1472,7 +1348,7 @@ Result<std::vector<SourceState>> Store::AllSourceStates() {
                                          " FROM source_state ORDER BY source_id");
     while (st.executeStep()) out.push_back(ReadSourceState(st));
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: source states on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: source states on {}: {}", impl_->path_, e.what()), e);
   }
   return out;
 }
@@ -1481,7 +1357,7 @@ Result<std::int64_t> Store::CountItems() {
   try {
     return impl_->db_.execAndGet("SELECT count(*) FROM item").getInt64();
   } catch (const SQLite::Exception& e) {
-    return Error{fmt::format("store: count items on {}: {}", impl_->path_, e.what())};
+    return SqlError(fmt::format("store: count items on {}: {}", impl_->path_, e.what()), e);
   }
 }
 

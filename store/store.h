@@ -149,7 +149,8 @@ class Store {
 
   // Newest first by published time, then row id. Each StoredItem's topics are
   // sorted. A search that is not valid (e.g. only exclusions) is an error
-  // naming the problem.
+  // kInvalidArgument (kTooLarge past a cap) whose message is the reason, for
+  // the reader; a failing database is kBusy, kCorruption, kIo or kInternal.
   Result<std::vector<StoredItem>> Items(const Query& query);
 
   // Deletes at most `max_rows` items that `rule_of(source_id)` no longer

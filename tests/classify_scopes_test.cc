@@ -28,7 +28,7 @@ std::string ErrorOf(const std::string& text) {
   auto rule = Rule::Compile(text);
   INFO("rule: " << text);
   REQUIRE_FALSE(rule.ok());
-  return rule.error().message;
+  return rule.error().str();
 }
 
 Item MakeItem(std::string source, std::string title, std::string summary = {},

@@ -48,7 +48,7 @@ bool On(const std::string& rule, const Item& item, const Concepts& concepts = {}
 std::string ErrorOf(const std::string& rule, const Concepts& concepts = {}) {
   auto compiled = Rule::Compile(rule, concepts);
   REQUIRE_FALSE(compiled.ok());
-  return compiled.error().message;
+  return compiled.error().str();
 }
 
 // feeds/concepts.toml and feeds/topics.toml as shipped, compiled as the

@@ -33,7 +33,7 @@ std::string CompileError(const std::string& text) {
   auto rule = Rule::Compile(text);
   INFO("rule: " << text);
   REQUIRE_FALSE(rule.ok());
-  return rule.error().message;
+  return rule.error().str();
 }
 
 Item TitledItem(std::string title) {
@@ -298,6 +298,23 @@ TEST_CASE("Compile errors name the column and the reason") {
     CHECK(CompileError("κούβα OR") == "col 9: expected a term after OR");
     CHECK(CompileError("κούβα (ΚΚΕ") == "col 7: unbalanced (: no matching )");
   }
+}
+
+TEST_CASE("Compile errors carry the column and the code, apart from the reason") {
+  auto rule = Rule::Compile("κούβα OR");
+  REQUIRE_FALSE(rule.ok());
+  CHECK(rule.error().code == redwire::ErrorCode::kInvalidArgument);
+  CHECK(rule.error().column == 9);
+  CHECK(rule.error().message == "expected a term after OR");
+  auto huge = Rule::Compile(std::string(300 * 1024, 'a'));
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.error().code == redwire::ErrorCode::kTooLarge);
+  CHECK(huge.error().column == 1);
+  auto term = redwire::classify::CheckConceptTerm("x*y");
+  REQUIRE_FALSE(term.ok());
+  CHECK(term.error().code == redwire::ErrorCode::kInvalidArgument);
+  CHECK(term.error().column == 0);  // a column of the term would point into the wrong text
+  CHECK(term.error().message == "* is only allowed at the end of a word");
 }
 
 TEST_CASE("Nesting is capped at 100 levels and deep rules fail cleanly") {

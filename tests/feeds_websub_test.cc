@@ -28,6 +28,7 @@
 #include "daemon/serve/websub.h"
 #include "feeds_fixture.h"
 #include "support/fixture_server.h"
+#include "util/time.h"
 
 using namespace feeds_test;
 using namespace std::chrono_literals;
@@ -376,9 +377,12 @@ TEST_CASE("Deliveries retry with backoff, leases expire") {
   Callback callback([&](const Received&) {
     return std::pair<int, std::string>{++calls < 3 ? 503 : 200, ""};
   });
+  // Leases are read from this clock: the test moves it past an expiry.
+  redwire::util::ManualClock clock(1709629200);  // 2024-03-05T09:00:00Z
   redwire::app::HubOptions options;
   options.allow_private = true;
   options.retry_delays = {1s, 1s};
+  options.clock = &clock;
   const std::string base = "http://news.example.org";
   redwire::app::Hub hub(io, fetcher, *subs.value(),
                         [](const std::string& path) -> std::optional<redwire::app::HubFeed> {
@@ -386,7 +390,7 @@ TEST_CASE("Deliveries retry with backoff, leases expire") {
                           return redwire::app::HubFeed{"<feed/>", "application/atom+xml"};
                         },
                         base, options);
-  const redwire::UnixTime now = std::time(nullptr);
+  const redwire::UnixTime now = clock.Now();
   REQUIRE(subs.value()->Put({base + "/all.atom", callback.url("/a"), "", 600, now, now + 600}).ok());
   REQUIRE(subs.value()->Put({base + "/all.atom", callback.url("/expired"), "", 600, now - 700, now - 100}).ok());
   auto live = subs.value()->ForTopic(base + "/all.atom", now);
@@ -401,6 +405,15 @@ TEST_CASE("Deliveries retry with backoff, leases expire") {
   auto count = subs.value()->Count();
   REQUIRE(count.ok());
   CHECK(count.value() == 1);  // the expired one was dropped at publish time
+
+  // One second before its lease ends the subscription stands; at the end it goes.
+  clock.Advance(599s);
+  hub.Publish({});
+  REQUIRE(subs.value()->Count().ok());
+  CHECK(subs.value()->Count().value() == 1);
+  clock.Advance(1s);
+  hub.Publish({});
+  CHECK(subs.value()->Count().value() == 0);
 }
 
 TEST_CASE("End to end: the real daemon pushes a new item seconds after its source changed") {

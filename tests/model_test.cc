@@ -1,26 +1,34 @@
-// The header-only model: the JSON string escaper every hand-written JSON
-// document goes through.
-#include "model/json.h"
+// model/result.h: an Error's code and place travel with it, and str() puts
+// the known part of the place in front of the message.
+#include "model/result.h"
 
 #include <catch2/catch.hpp>
 
-using redwire::JsonString;
+using redwire::Error;
+using redwire::ErrorCode;
 
-TEST_CASE("JsonString escapes quotes, backslashes and controls") {
-  CHECK(JsonString("") == "\"\"");
-  CHECK(JsonString("say \"no\" to NATO\\") == "\"say \\\"no\\\" to NATO\\\\\"");
-  CHECK(JsonString("a\nb\rc\td") == "\"a\\nb\\rc\\td\"");
-  CHECK(JsonString(std::string("\x01\x1f\x7f", 3)) == "\"\\u0001\\u001f\\u007f\"");
-  CHECK(JsonString(std::string("nul\0byte", 8)) == "\"nul\\u0000byte\"");
+TEST_CASE("an Error without a code is kUnknown and prints its message alone") {
+  const Error error{"store: open /x: unable to open database file"};
+  CHECK(error.code == ErrorCode::kUnknown);
+  CHECK(error.str() == "store: open /x: unable to open database file");
+  CHECK(std::string(redwire::ErrorCodeName(error.code)) == "unknown");
 }
 
-TEST_CASE("JsonString keeps valid UTF-8 and replaces every invalid byte with U+FFFD") {
-  CHECK(JsonString("Κούβα, Куба, Küba") == "\"Κούβα, Куба, Küba\"");
-  CHECK(JsonString("\xF0\x9F\x9A\xA9") == "\"\xF0\x9F\x9A\xA9\"");  // a four-byte flag
-  CHECK(JsonString("windows-1253: \xca\xef\xfd\xe2\xe1") ==
-        "\"windows-1253: \\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
-  CHECK(JsonString("overlong \xC0\xAF") == "\"overlong \\ufffd\\ufffd\"");
-  CHECK(JsonString("surrogate \xED\xA0\x80") == "\"surrogate \\ufffd\\ufffd\\ufffd\"");
-  CHECK(JsonString("past U+10FFFF \xF4\x90\x80\x80") == "\"past U+10FFFF \\ufffd\\ufffd\\ufffd\\ufffd\"");
-  CHECK(JsonString("cut \xE2\x82") == "\"cut \\ufffd\\ufffd\"");
+TEST_CASE("str() writes the known parts of the place") {
+  CHECK(Error{"expected a term after OR", ErrorCode::kInvalidArgument, "", 0, 8}.str() ==
+        "col 8: expected a term after OR");
+  CHECK(Error{"unknown key 'evry'", ErrorCode::kInvalidArgument, "feeds/kke.toml", 4, 1}.str() ==
+        "feeds/kke.toml:4:1: unknown key 'evry'");
+  CHECK(Error{"bad UTF-8", ErrorCode::kInvalidArgument, "feeds/kke.toml", 12}.str() ==
+        "feeds/kke.toml:12: bad UTF-8");
+  CHECK(Error{"no such file", ErrorCode::kNotFound, "feeds/x.toml"}.str() == "feeds/x.toml: no such file");
+}
+
+TEST_CASE("a Result carries the Error's code and place to its caller") {
+  auto fail = []() -> redwire::Result<int> { return Error{"busy", ErrorCode::kBusy, "redwire.db"}; };
+  const auto result = fail();
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().is(ErrorCode::kBusy));
+  CHECK(result.error().file == "redwire.db");
+  CHECK(std::string(redwire::ErrorCodeName(ErrorCode::kInvalidArgument)) == "invalid argument");
 }

@@ -28,6 +28,8 @@
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 #include "support/fixture_server.h"
+#include "support/manual_timers.h"
+#include "util/time.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -143,6 +145,32 @@ struct Rig {
     poller->Start();
   }
 
+  // The poller on `clock` and `timers`: its polls come only when the test
+  // fires them (FirePoll), so every planned and attempted time is exact.
+  // The fetches themselves still run over loopback in real time.
+  void BeginManual(std::shared_ptr<const LiveConfig> config) {
+    if (!fetcher) fetcher = std::make_unique<redwire::fetch::Fetcher>(io, Quick());
+    poller = std::make_unique<Poller>(io, *store, *fetcher, std::move(config), &metrics, clock, &timers);
+    poller->OnPolled([this](const SourceState& s) { polled.push_back(s); });
+    poller->Start();
+  }
+
+  // The delay of the earliest armed poll, from the clock's present.
+  std::chrono::milliseconds NextDelay() {
+    const auto due = timers.NextDue();
+    REQUIRE(due);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock.Steady());
+  }
+
+  // Moves the clock to the earliest armed poll, fires it and runs the loop
+  // until that poll's outcome is saved; returns the saved state.
+  SourceState FirePoll() {
+    const std::size_t before = polled.size();
+    REQUIRE(timers.FireNext());
+    REQUIRE(RunUntil([&] { return polled.size() > before; }, 10s));
+    return polled.back();
+  }
+
   static redwire::fetch::Options Quick() {
     redwire::fetch::Options o;
     o.connect_timeout = 1s;
@@ -184,6 +212,11 @@ struct Rig {
     return static_cast<std::int64_t>(items.value().size());
   }
 
+  // 2024-03-05T09:00:00Z: any fixed instant does.
+  static constexpr UnixTime kStart = 1709629200;
+  redwire::util::ManualClock clock{kStart};
+  redwire::testing::ManualTimers timers{clock};
+  std::vector<SourceState> polled;
   fs::path dir;
   FixtureServer server;
   asio::io_context io;
@@ -367,29 +400,46 @@ TEST_CASE("a 500 backs off exponentially and the first success recovers", "[poll
     r.body = feed;
     return r;
   });
-  rig.Begin(Config({Feed("flaky", rig.server.url("/flaky.xml"))}));
-  int worst = 0;
-  REQUIRE(rig.RunUntil(
-      [&] {
-        const SourceState st = rig.State("flaky");
-        worst = std::max(worst, st.consecutive_failures);
-        return st.last_success > 0;
-      },
-      10s));
+  // every = 1 min: the first retry waits 1 min less up to a fifth of
+  // jitter, the second 2 min less up to a fifth.
+  rig.BeginManual(Config({Feed("flaky", rig.server.url("/flaky.xml"), 60s)}));
+  const auto first_delay = rig.NextDelay();
+  CHECK(first_delay <= 30s);  // a start spreads first polls over min(every, 30 s)
+  const SourceState failed = rig.FirePoll();
+  const UnixTime t1 = Rig::kStart + first_delay.count() / 1000;
+  CHECK(failed.last_attempt == t1);
+  CHECK(failed.consecutive_failures == 1);
+  CHECK(failed.last_error == "HTTP 500");
+  const auto retry1 = rig.NextDelay();
+  CHECK(retry1 >= 48s);
+  CHECK(retry1 <= 60s);
+  CHECK(failed.next_due == t1 + std::chrono::ceil<std::chrono::seconds>(retry1).count());
 
-  const SourceState st = rig.State("flaky");
-  CHECK(worst == 2);
+  const SourceState failed_again = rig.FirePoll();
+  const UnixTime t2 = Rig::kStart + (first_delay + retry1).count() / 1000;
+  CHECK(failed_again.last_attempt == t2);
+  CHECK(failed_again.consecutive_failures == 2);
+  const auto retry2 = rig.NextDelay();
+  CHECK(retry2 >= 96s);
+  CHECK(retry2 <= 120s);
+  CHECK(failed_again.next_due == t2 + std::chrono::ceil<std::chrono::seconds>(retry2).count());
+
+  // The first success recovers: the next poll is the interval (jittered up
+  // to a tenth) from this attempt.
+  const SourceState st = rig.FirePoll();
+  const UnixTime t3 = Rig::kStart + (first_delay + retry1 + retry2).count() / 1000;
+  CHECK(st.last_attempt == t3);
+  CHECK(st.last_success == t3);
   CHECK(st.consecutive_failures == 0);
   CHECK(st.last_error.empty());
   CHECK(st.last_outcome == "ok");
   CHECK(st.last_status == 200);
   CHECK(st.items_new == 1);
-  const auto at = arrivals.Of("/flaky.xml");
-  REQUIRE(at.size() == 3);
-  // First retry after about 1 s (every), the second after about 2 s.
-  CHECK(at[1] - at[0] >= 750ms);
-  CHECK(at[2] - at[1] >= 1550ms);
-  CHECK(at[2] - at[1] <= 2500ms);
+  const auto next = rig.NextDelay();
+  CHECK(next >= std::chrono::seconds(st.interval));
+  CHECK(next <= std::chrono::seconds(st.interval) * 11 / 10);
+  CHECK(st.next_due == t3 + std::chrono::ceil<std::chrono::seconds>(next).count());
+  CHECK(arrivals.Of("/flaky.xml").size() == 3);
 }
 
 TEST_CASE("429 with Retry-After waits at least that long", "[poller][backoff]") {
@@ -408,18 +458,18 @@ TEST_CASE("429 with Retry-After waits at least that long", "[poller][backoff]") 
     r.body = feed;
     return r;
   });
-  rig.Begin(Config({Feed("busy", rig.server.url("/busy.xml"))}));
-  REQUIRE(rig.RunUntil([&] { return rig.State("busy").last_status == 429; }, 3s));
-  const SourceState limited = rig.State("busy");
+  // every = 1 s: the backoff alone would retry within a second.
+  rig.BeginManual(Config({Feed("busy", rig.server.url("/busy.xml"))}));
+  const SourceState limited = rig.FirePoll();
   CHECK(limited.last_outcome == "http-error");
   CHECK(limited.last_error == "HTTP 429");
   CHECK(limited.consecutive_failures == 1);
-  CHECK(limited.next_due - limited.last_attempt >= 3);
+  CHECK(rig.NextDelay() == 3s);
+  CHECK(limited.next_due == limited.last_attempt + 3);
 
-  REQUIRE(rig.RunUntil([&] { return rig.State("busy").last_success > 0; }, 6s));
-  const auto at = arrivals.Of("/busy.xml");
-  REQUIRE(at.size() == 2);
-  CHECK(at[1] - at[0] >= 2900ms);
+  const SourceState recovered = rig.FirePoll();
+  CHECK(recovered.last_success == limited.last_attempt + 3);
+  CHECK(arrivals.Of("/busy.xml").size() == 2);
 }
 
 TEST_CASE("301 and 308 move the polled URL once, 302 does not", "[poller][redirect]") {
@@ -531,7 +581,7 @@ TEST_CASE("a restart polls overdue and new sources soon and leaves planned ones 
     });
     sources.push_back(Feed(id, server.url(path), 2s));
   }
-  const UnixTime now = Now();
+  const UnixTime now = Rig::kStart;
   SourceState planned;
   planned.source_id = "planned";
   planned.last_attempt = now - 10;
@@ -544,26 +594,35 @@ TEST_CASE("a restart polls overdue and new sources soon and leaves planned ones 
   overdue.next_due = now - 600;
   REQUIRE(rig.store->PutSourceState(overdue).ok());
 
-  const auto start = Clock::now();
-  rig.Begin(Config(sources));
+  rig.BeginManual(Config(sources));
   CHECK(rig.poller->scheduled() == sources.size());
-  rig.RunFor(2500ms);
-  rig.poller->Stop();
-
-  CHECK(arrivals.Of("/planned.xml").empty());
-  REQUIRE(arrivals.Of("/overdue.xml").size() == 1);
-  // First polls are spread over [0, min(every, 30 s)], not all at once.
-  Clock::time_point first = Clock::time_point::max(), last = Clock::time_point::min();
-  for (const char* id : {"overdue", "new-1", "new-2", "new-3", "new-4", "new-5", "new-6"}) {
+  // First polls are spread over [0, min(every, 30 s)] = [0, 2 s], each
+  // planned in the store before it comes.
+  const std::vector<std::string> soon = {"overdue", "new-1", "new-2", "new-3", "new-4", "new-5", "new-6"};
+  for (const std::string& id : soon) {
     INFO(id);
-    const auto at = arrivals.Of(std::string("/") + id + ".xml");
-    REQUIRE(at.size() == 1);
-    CHECK(at[0] - start < 2500ms);
-    first = std::min(first, at[0]);
-    last = std::max(last, at[0]);
-    CHECK(rig.State(id).next_due >= Now() + 1);
+    CHECK(rig.State(id).next_due >= now);
+    CHECK(rig.State(id).next_due <= now + 2);
   }
-  CHECK(last - first >= 300ms);
+  const auto start = rig.clock.Steady();
+  std::vector<std::string> fired;
+  std::vector<std::chrono::milliseconds> at;
+  for (std::size_t i = 0; i < soon.size(); ++i) {
+    const SourceState st = rig.FirePoll();
+    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(rig.clock.Steady() - start);
+    INFO(st.source_id);
+    CHECK(delay <= 2s);
+    CHECK(st.last_attempt == now + delay.count() / 1000);
+    CHECK(st.next_due > st.last_attempt);
+    fired.push_back(st.source_id);
+    at.push_back(delay);
+  }
+  std::sort(fired.begin(), fired.end());
+  std::vector<std::string> want = soon;
+  std::sort(want.begin(), want.end());
+  CHECK(fired == want);
+  CHECK(at.back() - at.front() >= 300ms);  // not all at once
+  CHECK(arrivals.Of("/planned.xml").empty());
   // The plan survives in the store for the next restart.
   CHECK(rig.State("planned").next_due == now + 3600);
 }
@@ -620,12 +679,11 @@ TEST_CASE("a source never polled gets its planned first poll in the store, shown
   FixtureServer& server = rig.server;
   server.Static("/later.xml", "application/rss+xml", Rss(1), "\"l\"");
   // every = 1h: the first poll comes within min(every, 30 s) of the start.
-  const UnixTime before = Now();
-  rig.Begin(Config({Feed("later", server.url("/later.xml"), 1h)}));
+  rig.BeginManual(Config({Feed("later", server.url("/later.xml"), 1h)}));
   const SourceState plan = rig.State("later");
   CHECK(plan.last_attempt == 0);
-  CHECK(plan.next_due >= before);
-  CHECK(plan.next_due <= Now() + 31);
+  CHECK(rig.NextDelay() <= 30s);
+  CHECK(plan.next_due == Rig::kStart + std::chrono::ceil<std::chrono::seconds>(rig.NextDelay()).count());
   redwire::app::Routes routes(*rig.store, Config({Feed("later", server.url("/later.xml"), 1h)}), "http://x",
                               &rig.metrics);
   redwire::http::Request request;
@@ -657,8 +715,11 @@ TEST_CASE("the server's freshness hints floor the interval", "[poller][schedule]
     r.body = Rss(2, 10);  // <ttl>10</ttl>: ten minutes
     return r;
   });
-  rig.Begin(Config({Feed("cached", server.url("/cached.xml")), Feed("ttl", server.url("/ttl.xml"))}));
-  REQUIRE(rig.RunUntil([&] { return rig.State("cached").last_success > 0 && rig.State("ttl").last_success > 0; }, 3s));
+  rig.BeginManual(Config({Feed("cached", server.url("/cached.xml")), Feed("ttl", server.url("/ttl.xml"))}));
+  rig.FirePoll();
+  rig.FirePoll();
+  REQUIRE(rig.State("cached").last_success > 0);
+  REQUIRE(rig.State("ttl").last_success > 0);
   const SourceState cached = rig.State("cached");
   CHECK(cached.next_due - cached.last_attempt >= 120);
   CHECK(cached.next_due - cached.last_attempt <= 140);
@@ -676,21 +737,31 @@ TEST_CASE("Reload polls new sources soon, stops removed ones and replans changed
   for (const char* path : {"/a.xml", "/b.xml", "/c.xml"}) {
     server.Static(path, "application/rss+xml", Rss(1, 0, false), std::string("\"") + path + "\"");
   }
-  rig.Begin(Config({Feed("a", server.url("/a.xml")), Feed("b", server.url("/b.xml"))}));
-  REQUIRE(rig.RunUntil([&] { return rig.State("a").last_success > 0 && rig.State("b").last_success > 0; }, 3s));
+  rig.BeginManual(Config({Feed("a", server.url("/a.xml")), Feed("b", server.url("/b.xml"))}));
+  rig.FirePoll();
+  rig.FirePoll();
+  REQUIRE(rig.State("a").last_success > 0);
+  REQUIRE(rig.State("b").last_success > 0);
 
+  const auto reloaded = rig.clock.Steady();
   rig.poller->Reload(Config({Feed("a", server.url("/a.xml"), 1h), Feed("c", server.url("/c.xml"))}));
   const std::size_t a_polls = server.count("/a.xml", 200) + server.count("/a.xml", 304);
   const std::size_t b_polls = server.count("/b.xml", 200) + server.count("/b.xml", 304);
   CHECK(rig.poller->scheduled() == 2);
-  rig.RunFor(2500ms);
+  // a is replanned from its last attempt with the new interval, exactly.
+  const SourceState a = rig.State("a");
+  CHECK(a.next_due == a.last_attempt + 3600);
 
-  CHECK(server.count("/c.xml", 200) == 1);  // new: polled within a second
-  CHECK(server.count("/c.xml", 304) >= 1);
+  // The new source comes within min(every, 5 s) = 1 s, then keeps its pace;
+  // the removed one and the now hourly one are not polled.
+  const SourceState c = rig.FirePoll();
+  CHECK(c.source_id == "c");
+  CHECK(rig.clock.Steady() - reloaded <= 1s);
+  for (int i = 0; i < 3; ++i) CHECK(rig.FirePoll().source_id == "c");
+  CHECK(server.count("/c.xml", 200) == 1);
+  CHECK(server.count("/c.xml", 304) == 3);
   CHECK(server.count("/b.xml", 200) + server.count("/b.xml", 304) == b_polls);  // removed
   CHECK(server.count("/a.xml", 200) + server.count("/a.xml", 304) == a_polls);  // now hourly
-  const SourceState a = rig.State("a");
-  CHECK(a.next_due >= a.last_attempt + 3600);
 }
 
 TEST_CASE("/metrics renders the counters in the Prometheus text format", "[poller][metrics]") {

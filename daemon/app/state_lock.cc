@@ -51,16 +51,16 @@ std::string Describe(const LockHolder& holder) {
 Result<std::unique_ptr<StateLock>> StateLock::Acquire(const std::string& state_dir, const std::string& command) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
-  if (ec) return Error{"cannot create state directory " + state_dir + ": " + ec.message()};
+  if (ec) return Error{"cannot create state directory " + state_dir + ": " + ec.message(), ErrorCode::kIo};
   const std::string path = state_dir + kLockName;
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{path + ": " + std::strerror(errno)};
+  if (fd < 0) return Error{path + ": " + std::strerror(errno), ErrorCode::kIo};
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int why = errno;
     const LockHolder holder = ParseHolder(ReadAll(fd));
     close(fd);
-    if (why == EWOULDBLOCK) return Error{state_dir + " is in use by " + Describe(holder)};
-    return Error{path + ": cannot lock: " + std::strerror(why)};
+    if (why == EWOULDBLOCK) return Error{state_dir + " is in use by " + Describe(holder), ErrorCode::kBusy};
+    return Error{path + ": cannot lock: " + std::strerror(why), ErrorCode::kIo};
   }
   std::unique_ptr<StateLock> lock(new StateLock(fd, command));
   if (auto st = lock->Write(""); !st.ok()) return st.error();
@@ -77,7 +77,7 @@ Status StateLock::Write(const std::string& url) {
   std::string text = "pid " + std::to_string(getpid()) + "\ncommand " + command_ + "\n";
   if (!url.empty()) text += "url " + url + "\n";
   if (ftruncate(fd_, 0) != 0 || pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-    return Error{std::string("redwire.lock: cannot write: ") + std::strerror(errno)};
+    return Error{std::string("redwire.lock: cannot write: ") + std::strerror(errno), ErrorCode::kIo};
   }
   return Ok{};
 }

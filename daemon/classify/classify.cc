@@ -131,7 +131,7 @@ std::size_t ColumnAt(std::string_view text, std::size_t offset) {
 }
 
 Error ErrorAt(std::string_view text, std::size_t offset, std::string_view reason) {
-  return Error{"col " + std::to_string(ColumnAt(text, offset)) + ": " + std::string(reason)};
+  return Error{std::string(reason), ErrorCode::kInvalidArgument, "", 0, static_cast<int>(ColumnAt(text, offset))};
 }
 
 // Bigger rules are a mistake or an attack; the shipped ones are ~200 bytes.
@@ -358,8 +358,8 @@ NodePtr MakeBranch(Kind kind, std::vector<NodePtr> children) {
 Result<Token> ConceptTerm(std::string_view term) {
   while (!term.empty() && (term.front() == ' ' || term.front() == '\t')) term.remove_prefix(1);
   while (!term.empty() && (term.back() == ' ' || term.back() == '\t')) term.remove_suffix(1);
-  if (term.empty()) return Error{"empty term"};
-  if (term.front() == '@') return Error{"a concept cannot hold another concept"};
+  if (term.empty()) return Error{"empty term", ErrorCode::kInvalidArgument};
+  if (term.front() == '@') return Error{"a concept cannot hold another concept", ErrorCode::kInvalidArgument};
   Token token;
   token.kind = Tok::kTerm;
   token.text = term;
@@ -368,13 +368,11 @@ Result<Token> ConceptTerm(std::string_view term) {
     token.body = term.substr(1, term.size() - 2);
     token.quoted = term.front() == '"';
   } else if (term.find_first_of("\"()") != std::string_view::npos) {
-    return Error{"quotes must wrap the whole term, and ( ) have no place in one"};
+    return Error{"quotes must wrap the whole term, and ( ) have no place in one", ErrorCode::kInvalidArgument};
   }
   auto needle = BuildNeedle(term, token.body, term);
-  if (!needle) {
-    const std::string& message = needle.error().message;
-    return Error{message.substr(message.find(": ") + 2)};
-  }
+  // A column inside a concept's term would point into the wrong text.
+  if (!needle) return Error{needle.error().message, ErrorCode::kInvalidArgument};
   token.needle = std::move(needle.value());
   return token;
 }
@@ -843,14 +841,21 @@ MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags
   return in;
 }
 
+Status CheckConceptTerm(const std::string& term) {
+  auto token = ConceptTerm(term);
+  if (!token) return token.error();
+  return Ok{};
+}
+
 Status CheckConceptTerms(const std::vector<std::string>& terms) {
   for (std::size_t i = 0; i < terms.size(); ++i) {
-    auto token = ConceptTerm(terms[i]);
-    if (!token) {
-      return Error{"term " + std::to_string(i + 1) + " '" + terms[i] + "': " + token.error().message};
+    auto checked = CheckConceptTerm(terms[i]);
+    if (!checked) {
+      return Error{"term " + std::to_string(i + 1) + " '" + terms[i] + "': " + checked.error().message,
+                   ErrorCode::kInvalidArgument};
     }
   }
-  if (terms.empty()) return Error{"no terms"};
+  if (terms.empty()) return Error{"no terms", ErrorCode::kInvalidArgument};
   return Ok{};
 }
 
@@ -862,7 +867,7 @@ std::string StemOf(std::string_view word, std::string_view language) {
 
 Result<Rule> Rule::Compile(std::string_view text, const Concepts& concepts) {
   if (text.size() > kMaxRuleBytes) {
-    return Error{"col 1: rule longer than " + std::to_string(kMaxRuleBytes / 1024) + " KiB"};
+    return Error{"rule longer than " + std::to_string(kMaxRuleBytes / 1024) + " KiB", ErrorCode::kTooLarge, "", 0, 1};
   }
   auto tokens = Lex(text);
   if (!tokens) return tokens.error();

@@ -18,6 +18,7 @@
 
 #include "model/item.h"
 #include "model/result.h"
+#include "util/fold.h"
 
 namespace redwire::classify {
 
@@ -56,13 +57,17 @@ MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags
 // (`"KKE"`).
 using Concepts = std::map<std::string, std::vector<std::string>, std::less<>>;
 
+// Checks one concept term; the error (kInvalidArgument) says what is wrong
+// with it and carries no column.
+Status CheckConceptTerm(const std::string& term);
 // Checks one concept's terms; the error names the term: "term 3 'x*y': ...".
 Status CheckConceptTerms(const std::vector<std::string>& terms);
 
 class Rule {
  public:
-  // Compiles rule text. The error message starts with "col N: " (1-based,
-  // counted in characters) so config can point into the rule. Fails on an
+  // Compiles rule text. The error is kInvalidArgument (kTooLarge past the
+  // cap) and its column is where in the rule (1-based, counted in
+  // characters), so config can point into the rule. Fails on an
   // empty rule, a rule over 256 KiB, unbalanced parentheses, a dangling
   // operator, an unterminated quote, a * anywhere but the end of a word, an
   // unknown field name, NEAR beside anything but text terms, or parentheses
@@ -109,13 +114,9 @@ class Rule {
   std::shared_ptr<const Node> root_;
 };
 
-// NFKC + case fold + strip accents, then every run of non-letters/digits
-// becomes one space, with a space at each end: " κουβα και cuba ".
-std::string FoldText(std::string_view text);
-
-// FoldText computed over the whole text at once by utf8proc: the definition
-// FoldText's per-code-point fast path must agree with (and is tested against).
-std::string FoldTextWhole(std::string_view text);
+// The text normal form rules match in (util/fold.h): " κουβα και cuba ".
+using util::FoldText;
+using util::FoldTextWhole;
 
 // The stem a bare rule word looks for in text of `language` (a tag, "" for
 // none): "persecutions" in "en" -> "persecut". For `topics explain`.

@@ -10,7 +10,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <variant>
 #include <vector>
 
 #include <curl/curl.h>
@@ -18,7 +17,7 @@
 #include "daemon/live/live.h"
 #include "daemon/publish/publish.h"
 #include "store/store.h"
-#include "model/json.h"
+#include "util/json.h"
 #include "util/time.h"
 
 namespace redwire::app {
@@ -133,20 +132,20 @@ std::string RenderTable(const std::vector<Row>& rows, long long now) {
 }
 
 // RFC 3339 in UTC, as /status.json; null for never.
-std::string JsonTime(long long t) { return t > 0 ? JsonString(util::FormatRfc3339(t)) : std::string("null"); }
+std::string JsonTime(long long t) { return t > 0 ? util::JsonString(util::FormatRfc3339(t)) : std::string("null"); }
 
 std::string RenderJson(const std::vector<Row>& rows) {
   std::string out = "[";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     out += i ? ",\n " : "\n ";
-    out += "{\"id\":" + JsonString(r.id) + ",\"outcome\":" + JsonString(r.outcome) +
+    out += "{\"id\":" + util::JsonString(r.id) + ",\"outcome\":" + util::JsonString(r.outcome) +
            ",\"last_attempt\":" + JsonTime(r.last_attempt) + ",\"last_success\":" + JsonTime(r.last_success) +
            ",\"consecutive_failures\":" + std::to_string(r.failures) +
            ",\"items_new\":" + std::to_string(r.items_new) +
            ",\"next_poll\":" + JsonTime(r.gone ? 0 : r.next_due) + ",\"gone\":" + (r.gone ? "true" : "false") +
-           ",\"error\":" + JsonString(r.error) + ",\"note\":" + JsonString(r.note) +
-           ",\"found_feed\":" + JsonString(r.found_feed) + ",\"found_note\":" + JsonString(r.found_note) + "}";
+           ",\"error\":" + util::JsonString(r.error) + ",\"note\":" + util::JsonString(r.note) +
+           ",\"found_feed\":" + util::JsonString(r.found_feed) + ",\"found_note\":" + util::JsonString(r.found_note) + "}";
   }
   return out + "\n]\n";
 }
@@ -201,160 +200,35 @@ Result<std::vector<Row>> FromStore(const HealthOptions& options) {
   return rows;
 }
 
-// A minimal JSON reader: enough for the daemon's own /status.json.
-struct Json;
-using JsonObject = std::map<std::string, Json>;
-using JsonArray = std::vector<Json>;
-struct Json {
-  std::variant<std::nullptr_t, bool, double, std::string, JsonArray, JsonObject> v;
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(const std::string& text) : s_(text) {}
-  std::optional<Json> Document() {
-    auto v = Value(0);
-    Space();
-    if (!v || i_ != s_.size()) return std::nullopt;
-    return v;
-  }
-
- private:
-  static constexpr int kMaxDepth = 32;
-  void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
-  }
-  bool Eat(char c) {
-    Space();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  bool Word(const char* w) {
-    const std::size_t n = std::strlen(w);
-    if (s_.compare(i_, n, w) != 0) return false;
-    i_ += n;
-    return true;
-  }
-  std::optional<std::string> String() {
-    if (!Eat('"')) return std::nullopt;
-    std::string out;
-    while (i_ < s_.size()) {
-      char c = s_[i_++];
-      if (c == '"') return out;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) return std::nullopt;
-      c = s_[i_++];
-      switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'u': {
-          if (i_ + 4 > s_.size()) return std::nullopt;
-          const std::string hex = s_.substr(i_, 4);
-          char* end = nullptr;
-          const unsigned long cp = std::strtoul(hex.c_str(), &end, 16);
-          if (end != hex.c_str() + 4) return std::nullopt;
-          i_ += 4;
-          // Status text is shown on a terminal: keep ASCII, mark the rest.
-          out += cp < 0x80 ? static_cast<char>(cp) : '?';
-          break;
-        }
-        default: out += c;
-      }
-    }
-    return std::nullopt;
-  }
-  std::optional<Json> Value(int depth) {
-    if (depth > kMaxDepth) return std::nullopt;
-    Space();
-    if (i_ >= s_.size()) return std::nullopt;
-    const char c = s_[i_];
-    if (c == '"') {
-      auto str = String();
-      if (!str) return std::nullopt;
-      return Json{std::move(*str)};
-    }
-    if (c == '{') {
-      ++i_;
-      JsonObject obj;
-      if (Eat('}')) return Json{std::move(obj)};
-      do {
-        auto key = String();
-        if (!key || !Eat(':')) return std::nullopt;
-        auto v = Value(depth + 1);
-        if (!v) return std::nullopt;
-        obj[*key] = std::move(*v);
-      } while (Eat(','));
-      if (!Eat('}')) return std::nullopt;
-      return Json{std::move(obj)};
-    }
-    if (c == '[') {
-      ++i_;
-      JsonArray arr;
-      if (Eat(']')) return Json{std::move(arr)};
-      do {
-        auto v = Value(depth + 1);
-        if (!v) return std::nullopt;
-        arr.push_back(std::move(*v));
-      } while (Eat(','));
-      if (!Eat(']')) return std::nullopt;
-      return Json{std::move(arr)};
-    }
-    if (Word("true")) return Json{true};
-    if (Word("false")) return Json{false};
-    if (Word("null")) return Json{nullptr};
-    const char* begin = s_.c_str() + i_;
-    char* end = nullptr;
-    const double d = std::strtod(begin, &end);
-    if (end == begin) return std::nullopt;
-    i_ += static_cast<std::size_t>(end - begin);
-    return Json{d};
-  }
-
-  const std::string& s_;
-  std::size_t i_ = 0;
-};
-
 // The first of `keys` that the object has as a non-empty string, or a number.
-std::string Text(const JsonObject& o, std::initializer_list<const char*> keys) {
+std::string Text(const nlohmann::json& o, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
-    auto it = o.find(k);
-    if (it == o.end()) continue;
-    if (auto s = std::get_if<std::string>(&it->second.v); s && !s->empty()) return *s;
+    const auto it = o.find(k);
+    if (it != o.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) return it->get<std::string>();
   }
   return {};
 }
-long long Number(const JsonObject& o, std::initializer_list<const char*> keys) {
+long long Number(const nlohmann::json& o, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
-    auto it = o.find(k);
-    if (it == o.end()) continue;
-    if (auto d = std::get_if<double>(&it->second.v)) return static_cast<long long>(*d);
+    const auto it = o.find(k);
+    if (it != o.end() && it->is_number()) return static_cast<long long>(it->get<double>());
   }
   return 0;
 }
 // A time given as RFC 3339 (or, by older daemons, as Unix seconds); 0 for
 // null or absent.
-long long Time(const JsonObject& o, std::initializer_list<const char*> keys) {
+long long Time(const nlohmann::json& o, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
-    auto it = o.find(k);
+    const auto it = o.find(k);
     if (it == o.end()) continue;
-    if (auto s = std::get_if<std::string>(&it->second.v)) return util::ParseRfc3339(*s).value_or(0);
-    if (auto d = std::get_if<double>(&it->second.v)) return static_cast<long long>(*d);
+    if (it->is_string()) return util::ParseRfc3339(it->get<std::string>()).value_or(0);
+    if (it->is_number()) return static_cast<long long>(it->get<double>());
   }
   return 0;
 }
-bool Flag(const JsonObject& o, const char* key) {
-  auto it = o.find(key);
-  auto b = it == o.end() ? nullptr : std::get_if<bool>(&it->second.v);
-  return b && *b;
+bool Flag(const nlohmann::json& o, const char* key) {
+  const auto it = o.find(key);
+  return it != o.end() && it->is_boolean() && it->get<bool>();
 }
 
 std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
@@ -383,17 +257,17 @@ Result<std::vector<Row>> FromDaemon(const HealthOptions& options) {
   if (rc != CURLE_OK) return Error{url + ": " + curl_easy_strerror(rc)};
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
   if (code != 200) return Error{url + ": HTTP " + std::to_string(code)};
-  auto doc = JsonReader(body).Document();
+  const auto doc = util::ParseJson(body, 32);
   if (!doc) return Error{url + ": not a JSON document"};
   // Either {"sources": [...]} or a bare array of source objects.
-  const JsonArray* sources = std::get_if<JsonArray>(&doc->v);
-  if (auto obj = std::get_if<JsonObject>(&doc->v)) {
-    if (auto it = obj->find("sources"); it != obj->end()) sources = std::get_if<JsonArray>(&it->second.v);
+  const nlohmann::json* sources = doc->is_array() ? &*doc : nullptr;
+  if (doc->is_object()) {
+    if (const auto it = doc->find("sources"); it != doc->end() && it->is_array()) sources = &*it;
   }
   if (!sources) return Error{url + ": no \"sources\" array"};
   std::vector<Row> rows;
   for (const auto& entry : *sources) {
-    const auto* o = std::get_if<JsonObject>(&entry.v);
+    const auto* o = entry.is_object() ? &entry : nullptr;
     if (!o) continue;
     Row r;
     r.id = Text(*o, {"id", "source_id"});

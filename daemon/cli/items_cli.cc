@@ -7,7 +7,7 @@
 
 #include "daemon/config/config.h"
 #include "store/store.h"
-#include "model/json.h"
+#include "util/json.h"
 #include "util/time.h"
 
 namespace redwire::app {
@@ -75,26 +75,26 @@ Result<ItemsReport> ListItems(const ItemsOptions& options) {
       const store::StoredItem& s = (*items)[i];
       out += i ? ",\n " : "\n ";
       out += "{\"source\":";
-      AppendJsonString(out, s.item.source_id);
+      util::AppendJsonString(out, s.item.source_id);
       out += ",\"id\":";
-      AppendJsonString(out, s.item.id);
+      util::AppendJsonString(out, s.item.id);
       out += ",\"title\":";
-      AppendJsonString(out, s.item.title);
+      util::AppendJsonString(out, s.item.title);
       out += ",\"link\":";
-      AppendJsonString(out, s.item.link);
+      util::AppendJsonString(out, s.item.link);
       out += ",\"published\":";
-      AppendJsonString(out, util::FormatRfc3339(s.item.published));
+      util::AppendJsonString(out, util::FormatRfc3339(s.item.published));
       out += ",\"updated\":";
-      AppendJsonString(out, util::FormatRfc3339(s.item.updated));
+      util::AppendJsonString(out, util::FormatRfc3339(s.item.updated));
       out += ",\"first_seen\":";
-      AppendJsonString(out, util::FormatRfc3339(s.first_seen));
+      util::AppendJsonString(out, util::FormatRfc3339(s.first_seen));
       out += ",\"topics\":[";
       for (std::size_t t = 0; t < s.topics.size(); ++t) {
         if (t) out += ',';
-        AppendJsonString(out, s.topics[t]);
+        util::AppendJsonString(out, s.topics[t]);
       }
       out += "],\"cluster\":" + std::to_string(s.cluster_id) + ",\"summary\":";
-      AppendJsonString(out, s.item.summary_text);
+      util::AppendJsonString(out, s.item.summary_text);
       out += '}';
     }
     out += items->empty() ? "]\n" : "\n]\n";

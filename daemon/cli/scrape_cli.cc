@@ -14,7 +14,7 @@
 #include "daemon/fetch/fetcher.h"
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/suggest.h"
-#include "model/json.h"
+#include "util/json.h"
 
 namespace redwire::app {
 namespace {
@@ -101,14 +101,14 @@ std::string ItemsJson(const std::vector<Item>& items, const std::vector<std::str
   for (std::size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
     if (i) out += ',';
-    out += "\n{\"id\":" + JsonString(it.id) + ",\"title\":" + JsonString(it.title) +
-           ",\"link\":" + JsonString(it.link) + ",\"published\":" + std::to_string(it.published) +
+    out += "\n{\"id\":" + util::JsonString(it.id) + ",\"title\":" + util::JsonString(it.title) +
+           ",\"link\":" + util::JsonString(it.link) + ",\"published\":" + std::to_string(it.published) +
            ",\"date_is_first_seen\":" + (it.date_is_first_seen ? "true" : "false") +
-           ",\"author\":" + JsonString(it.author) + ",\"summary\":" + JsonString(it.summary) +
-           ",\"summary_text\":" + JsonString(it.summary_text) +
-           ",\"image\":" + JsonString(it.enclosures.empty() ? "" : it.enclosures.front().url) +
-           ",\"content_text\":" + JsonString(it.content_text);
-    if (follow_notes && !(*follow_notes)[i].empty()) out += ",\"follow_error\":" + JsonString((*follow_notes)[i]);
+           ",\"author\":" + util::JsonString(it.author) + ",\"summary\":" + util::JsonString(it.summary) +
+           ",\"summary_text\":" + util::JsonString(it.summary_text) +
+           ",\"image\":" + util::JsonString(it.enclosures.empty() ? "" : it.enclosures.front().url) +
+           ",\"content_text\":" + util::JsonString(it.content_text);
+    if (follow_notes && !(*follow_notes)[i].empty()) out += ",\"follow_error\":" + util::JsonString((*follow_notes)[i]);
     out += "}";
   }
   return out + "]";
@@ -130,16 +130,16 @@ ScrapeReport SuggestReport(const std::vector<scrape::Suggestion>& found, const s
   report.items = found.empty() ? 0 : static_cast<int>(found.front().extraction.items.size());
   std::string& out = report.text;
   if (json) {
-    out = "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(title) + ",\"lists\":[";
+    out = "{\"url\":" + util::JsonString(page_url) + ",\"title\":" + util::JsonString(title) + ",\"lists\":[";
     for (std::size_t i = 0; i < found.size(); ++i) {
       const scrape::Suggestion& s = found[i];
       out += (i ? ",\n" : "\n") + std::string("{\"rank\":") + std::to_string(i + 1) +
-             ",\"where\":" + JsonString(s.where) + ",\"blocks\":" + std::to_string(s.blocks) +
-             ",\"score\":" + fmt::format("{:.2f}", s.score) + ",\"toml\":" + JsonString(scrape::RulesToml(s.rules)) +
-             ",\"item\":" + JsonString(s.rules.item) + ",\"items\":" + ItemsJson(s.extraction.items, nullptr) +
+             ",\"where\":" + util::JsonString(s.where) + ",\"blocks\":" + std::to_string(s.blocks) +
+             ",\"score\":" + fmt::format("{:.2f}", s.score) + ",\"toml\":" + util::JsonString(scrape::RulesToml(s.rules)) +
+             ",\"item\":" + util::JsonString(s.rules.item) + ",\"items\":" + ItemsJson(s.extraction.items, nullptr) +
              ",\"warnings\":[";
       for (std::size_t w = 0; w < s.extraction.warnings.size(); ++w) {
-        out += (w ? "," : "") + JsonString(s.extraction.warnings[w]);
+        out += (w ? "," : "") + util::JsonString(s.extraction.warnings[w]);
       }
       out += "]}";
     }
@@ -284,14 +284,14 @@ Result<ScrapeReport> ScrapePage(const ScrapeOptions& options) {
   report.items = static_cast<int>(x.items.size());
   std::string& out = report.text;
   if (options.json) {
-    out += "{\"url\":" + JsonString(page_url) + ",\"title\":" + JsonString(x.meta.title) +
+    out += "{\"url\":" + util::JsonString(page_url) + ",\"title\":" + util::JsonString(x.meta.title) +
            ",\"items\":" + ItemsJson(x.items, &follow_notes);
     out += ",\n\"matched\":" + std::to_string(x.matched) + ",\"collapsed\":" + std::to_string(x.collapsed) +
            ",\"undated\":" + std::to_string(x.undated) + ",\"bad_dates\":" + std::to_string(x.bad_dates) +
-           ",\"next_page\":" + JsonString(x.next_page) + ",\"encoding\":" + JsonString(x.encoding) +
-           ",\"picked\":" + JsonString(x.picked) +
+           ",\"next_page\":" + util::JsonString(x.next_page) + ",\"encoding\":" + util::JsonString(x.encoding) +
+           ",\"picked\":" + util::JsonString(x.picked) +
            ",\"warnings\":[";
-    for (std::size_t i = 0; i < x.warnings.size(); ++i) out += (i ? "," : "") + JsonString(x.warnings[i]);
+    for (std::size_t i = 0; i < x.warnings.size(); ++i) out += (i ? "," : "") + util::JsonString(x.warnings[i]);
     out += "]}\n";
     return report;
   }
@@ -337,9 +337,9 @@ Result<DiscoverReport> DiscoverPage(const DiscoverOptions& options) {
   auto itself = parse::ParseFeed(body, parse::Context{"cli", page_url.empty() ? kFileBase : page_url, content_type, 0});
   if (itself.ok()) {
     report.feeds = 1;
-    out = options.json ? "{\"page\":" + JsonString(shown) + ",\"itself\":true,\"feeds\":[{\"url\":" +
-                             JsonString(shown) + ",\"how\":\"itself\",\"format\":" + JsonString(itself->format) +
-                             ",\"title\":" + JsonString(itself->meta.title) +
+    out = options.json ? "{\"page\":" + util::JsonString(shown) + ",\"itself\":true,\"feeds\":[{\"url\":" +
+                             util::JsonString(shown) + ",\"how\":\"itself\",\"format\":" + util::JsonString(itself->format) +
+                             ",\"title\":" + util::JsonString(itself->meta.title) +
                              ",\"items\":" + std::to_string(itself->items.size()) + "}],\"rejected\":[]}\n"
                        : fmt::format("{} is itself a feed ({}, {} items): {}\n", shown, itself->format,
                                      itself->items.size(), itself->meta.title);
@@ -355,11 +355,11 @@ Result<DiscoverReport> DiscoverPage(const DiscoverOptions& options) {
     for (const auto& f : c.linked) listed.push_back(&f);
     report.feeds = static_cast<int>(listed.size());
     if (options.json) {
-      out = "{\"page\":" + JsonString(shown) + ",\"cms\":" + JsonString(c.cms) + ",\"checked\":false,\"candidates\":[";
+      out = "{\"page\":" + util::JsonString(shown) + ",\"cms\":" + util::JsonString(c.cms) + ",\"checked\":false,\"candidates\":[";
       for (std::size_t i = 0; i < listed.size(); ++i) {
-        out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(listed[i]->url) +
-               ",\"how\":" + JsonString(listed[i]->how) + ",\"type\":" + JsonString(listed[i]->type) +
-               ",\"title\":" + JsonString(listed[i]->title) + "}";
+        out += (i ? ",\n" : "\n") + std::string("{\"url\":") + util::JsonString(listed[i]->url) +
+               ",\"how\":" + util::JsonString(listed[i]->how) + ",\"type\":" + util::JsonString(listed[i]->type) +
+               ",\"title\":" + util::JsonString(listed[i]->title) + "}";
       }
       out += "]}\n";
       return report;
@@ -383,19 +383,19 @@ Result<DiscoverReport> DiscoverPage(const DiscoverOptions& options) {
   bool blocked = false;
   for (const auto& r : search.rejected) blocked = blocked || r.reason.rfind("blocked-address", 0) == 0;
   if (options.json) {
-    out = "{\"page\":" + JsonString(shown) + ",\"cms\":" + JsonString(search.cms) +
+    out = "{\"page\":" + util::JsonString(shown) + ",\"cms\":" + util::JsonString(search.cms) +
           ",\"probed\":" + (search.probed ? "true" : "false") + ",\"feeds\":[";
     for (std::size_t i = 0; i < search.feeds.size(); ++i) {
       const FoundFeed& f = search.feeds[i];
-      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(f.url) + ",\"how\":" + JsonString(f.how) +
-             ",\"format\":" + JsonString(f.feed.format) + ",\"title\":" + JsonString(f.title) +
+      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + util::JsonString(f.url) + ",\"how\":" + util::JsonString(f.how) +
+             ",\"format\":" + util::JsonString(f.feed.format) + ",\"title\":" + util::JsonString(f.title) +
              ",\"items\":" + std::to_string(f.feed.items.size()) + "}";
     }
     out += "],\"rejected\":[";
     for (std::size_t i = 0; i < search.rejected.size(); ++i) {
       const RejectedFeed& r = search.rejected[i];
-      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + JsonString(r.url) + ",\"how\":" + JsonString(r.how) +
-             ",\"reason\":" + JsonString(r.reason) + "}";
+      out += (i ? ",\n" : "\n") + std::string("{\"url\":") + util::JsonString(r.url) + ",\"how\":" + util::JsonString(r.how) +
+             ",\"reason\":" + util::JsonString(r.reason) + "}";
     }
     out += "]}\n";
     return report;

@@ -28,12 +28,11 @@ std::string Date(UnixTime t) {
   return buf;
 }
 
-// Rule errors read "col N: reason"; show the rule with a caret under N.
-std::string PointAt(const std::string& rule, const std::string& message) {
-  std::string out = "rule: " + message + "\n  " + rule + "\n";
-  if (message.rfind("col ", 0) != 0) return out;
-  const long column = std::strtol(message.c_str() + 4, nullptr, 10);
-  return out + "  " + std::string(static_cast<std::size_t>(std::max(column - 1, 0L)), ' ') + "^\n";
+// Shows the rule with a caret under the error's column, when it has one.
+std::string PointAt(const std::string& rule, const Error& error) {
+  std::string out = "rule: " + error.str() + "\n  " + rule + "\n";
+  if (error.column <= 0) return out;
+  return out + "  " + std::string(static_cast<std::size_t>(error.column - 1), ' ') + "^\n";
 }
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
@@ -69,7 +68,7 @@ Result<TopicsReport> TopicsTest(const TopicsTestOptions& options) {
   }
   // With --config the rule may use the configured @concepts.
   auto rule = classify::Rule::Compile(options.rule, config ? config->concepts : classify::Concepts{});
-  if (!rule.ok()) return Error{PointAt(options.rule, rule.error().message)};
+  if (!rule.ok()) return Error{PointAt(options.rule, rule.error()), rule.error().code};
   if (options.config_dir.empty()) {
     // Without the sources' tags a tag: term could only match nothing.
     if (const auto tags = rule.value().TagTerms(); !tags.empty()) {

@@ -91,7 +91,7 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
   if (!options.rule.empty()) {
     if (options.topic.empty()) return Error{"--rule needs --topic ID: the labels it is scored against"};
     auto rule = classify::Rule::Compile(options.rule, config.concepts);
-    if (!rule.ok()) return Error{"rule: " + rule.error().message};
+    if (!rule.ok()) return Error{"rule: " + rule.error().str(), rule.error().code};
     topics.emplace_back(options.topic, std::move(rule).value());
   } else {
     for (const auto& t : config.rules) {

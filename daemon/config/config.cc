@@ -14,6 +14,8 @@
 
 #include <toml++/toml.h>
 
+#include "util/url.h"
+
 namespace redwire::config {
 namespace {
 
@@ -68,18 +70,6 @@ bool IsValidId(const std::string& id) {
   return std::all_of(id.begin(), id.end(), [](unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
-}
-
-bool IsHttpUrl(const std::string& url) {
-  auto lower = url.substr(0, 8);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  std::size_t host_at = 0;
-  if (lower.rfind("http://", 0) == 0) host_at = 7;
-  else if (lower.rfind("https://", 0) == 0) host_at = 8;
-  else return false;
-  return url.size() > host_at && url[host_at] != '/' &&
-         url.find_first_of(" \t\r\n") == std::string::npos;
 }
 
 // Reads one table with a fixed set of keys; every other key is an error.
@@ -258,7 +248,7 @@ void ReadSource(const std::string& file, const toml::table& t, Problems& problem
   }
   s.name = r.String("name", false).value_or(s.id);
   s.url = r.String("url", true).value_or("");
-  if (!s.url.empty() && !IsHttpUrl(s.url)) {
+  if (!s.url.empty() && !util::IsHttpUrl(s.url)) {
     problems.Add(r.WhereOfKey("url"), "source '" + s.id + "': url must be an http:// or https:// URL");
   }
   if (auto every = r.String("every", false)) {
@@ -384,7 +374,7 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
       std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
       return l;
     }();
-    const bool known = IsHttpUrl(*proxy) || lower.rfind("socks5://", 0) == 0 || lower.rfind("socks5h://", 0) == 0;
+    const bool known = util::IsHttpUrl(*proxy) || lower.rfind("socks5://", 0) == 0 || lower.rfind("socks5h://", 0) == 0;
     if (!proxy->empty() && !known)
       problems.Add(r.WhereOfKey("proxy"), "proxy must be an http://, https://, socks5:// or socks5h:// URL");
     else out.settings.proxy = *proxy;
@@ -403,7 +393,7 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
   }
   if (auto p = r.Bool("allow_private")) out.settings.allow_private = *p;
   if (auto url = r.String("public_url", false)) {
-    if (!IsHttpUrl(*url)) problems.Add(r.WhereOfKey("public_url"), "public_url must be an http:// or https:// URL");
+    if (!util::IsHttpUrl(*url)) problems.Add(r.WhereOfKey("public_url"), "public_url must be an http:// or https:// URL");
     else out.settings.public_url = url->substr(0, url->find_last_not_of('/') + 1);
   }
   if (auto dir = r.String("publish_dir", false)) {
@@ -424,7 +414,7 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
     else out.settings.control_token = *token;
   }
   if (auto hub = r.String("external_hub", false)) {
-    if (!IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");
+    if (!util::IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");
     else out.settings.external_hub = *hub;
   }
 }
@@ -501,14 +491,14 @@ std::string Where::str() const {
 }
 
 Result<std::chrono::seconds> ParseInterval(const std::string& text) {
-  if (text.empty()) return Error{"empty interval"};
+  if (text.empty()) return Error{"empty interval", ErrorCode::kInvalidArgument};
   std::chrono::seconds total{0};
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t digits_end = i;
     while (digits_end < text.size() && std::isdigit(static_cast<unsigned char>(text[digits_end]))) ++digits_end;
     if (digits_end == i || digits_end == text.size() || digits_end - i > 9) {
-      return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)"};
+      return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)", ErrorCode::kInvalidArgument};
     }
     const long long n = std::stoll(text.substr(i, digits_end - i));
     switch (text[digits_end]) {
@@ -516,7 +506,7 @@ Result<std::chrono::seconds> ParseInterval(const std::string& text) {
       case 'm': total += std::chrono::minutes(n); break;
       case 'h': total += std::chrono::hours(n); break;
       case 'd': total += std::chrono::hours(24 * n); break;
-      default: return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)"};
+      default: return Error{"bad interval '" + text + "' (use e.g. 90s, 30m, 2h, 1d or 1h30m)", ErrorCode::kInvalidArgument};
     }
     i = digits_end + 1;
   }
@@ -566,7 +556,8 @@ Result<Catalog> LoadCatalog(const std::string& dir) {
   SortProblems(read.problems);
   std::string joined;
   for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
-  return Error{joined};
+  const Where& first = read.problems.front().where;
+  return Error{joined, ErrorCode::kInvalidArgument, first.file, first.line, first.column};
 }
 
 std::string Problem::str() const { return where.str() + ": " + message; }

@@ -126,7 +126,8 @@ struct CatalogRead {
 CatalogRead ReadCatalog(const std::string& dir);
 
 // ReadCatalog, with the problems sorted by place (SortProblems) and joined
-// one per line, "file:line:col: message", as the error.
+// one per line, "file:line:col: message", as the error (kInvalidArgument,
+// its file, line and column the first problem's).
 Result<Catalog> LoadCatalog(const std::string& dir);
 
 // Orders problems by file, line and column, keeping the order of equals.

@@ -16,9 +16,10 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
-#include <utf8proc.h>
 
 #include "util/time.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 namespace redwire::http {
 namespace {
@@ -75,30 +76,12 @@ bool HasToken(std::string_view list, std::string_view token) {
   return false;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Fails on a malformed escape and on NUL, which no route can contain and
 // which would truncate the path in any C API further down.
 bool PercentDecode(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == '\0') return false;
-    out += c;
-  }
+  auto decoded = util::PercentDecode(in);
+  if (!decoded || decoded->find('\0') != std::string::npos) return false;
+  out = std::move(*decoded);
   return true;
 }
 
@@ -143,21 +126,6 @@ bool IsReservedHeader(const std::string& name) {
 bool IsHeaderValue(std::string_view v) {
   for (unsigned char c : v) {
     if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
-  }
-  return true;
-}
-
-// Well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF), as utf8proc decodes it.
-bool IsUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  auto left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) return false;
-    p += n;
-    left -= n;
   }
   return true;
 }
@@ -234,7 +202,7 @@ RequestHead ParseRequestHead(std::string_view head) {
     if (c <= 0x20 || c == 0x7F) return Fail(400);
     if (c >= 0x80 && (query_at == std::string_view::npos || i < query_at)) return Fail(400);
   }
-  if (query_at != std::string_view::npos && !IsUtf8(target.substr(query_at + 1))) return Fail(400);
+  if (query_at != std::string_view::npos && !util::IsValidUtf8(target.substr(query_at + 1))) return Fail(400);
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
     return Fail(400);

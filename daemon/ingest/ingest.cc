@@ -20,11 +20,6 @@ namespace {
 // from known ones; a listing page never shows more than this.
 constexpr int kKnownItems = 2000;
 
-UnixTime Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool AllowPrivate(const LiveConfig& config, const config::Source& source) {
   return source.allow_private || config.catalog.settings.allow_private;
 }
@@ -64,8 +59,9 @@ struct Ingester::Queued {
   Done done;
 };
 
-Ingester::Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher)
-    : io_(io), store_(store), fetcher_(fetcher) {}
+Ingester::Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
+                   const util::Clock& clock)
+    : io_(io), store_(store), fetcher_(fetcher), clock_(clock) {}
 
 Ingester::~Ingester() {
   if (!queued_.empty()) Flush();
@@ -73,7 +69,7 @@ Ingester::~Ingester() {
 
 void Ingester::Ingest(std::shared_ptr<const LiveConfig> config, const config::Source& source,
                       const fetch::Response& response, Done done, IngestHints hints) {
-  const UnixTime now = Now();
+  const UnixTime now = clock_.Now();
   const std::string url = response.final_url.empty() ? source.url : response.final_url;
   if (scrape::HasRules(source.scrape)) {
     auto rules = scrape::Rules::Compile(source.scrape);
@@ -121,7 +117,7 @@ void Ingester::Discover(std::shared_ptr<const LiveConfig> config, const config::
   options.source_id = source.id;
   options.allow_private = AllowPrivate(*config, source);
   options.first_only = true;
-  options.now = Now();
+  options.now = clock_.Now();
   FindFeeds(fetcher_, page_url, page.body, page.content_type, options,
             [this, alive = std::weak_ptr<char>(alive_), config, source, page_url,
              done = std::move(done)](FeedSearch search) {

@@ -23,6 +23,7 @@
 #include "daemon/fetch/fetcher.h"
 #include "model/item.h"
 #include "store/store.h"
+#include "util/time.h"
 
 namespace redwire::app {
 
@@ -54,7 +55,10 @@ class Ingester {
  public:
   // `store` and `fetcher` must outlive the Ingester; `io` is the loop it
   // runs on. Loop thread only.
-  Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher);
+  // First-seen times and scraped pages' relative dates are read from `clock`,
+  // which must outlive the Ingester.
+  Ingester(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
+           const util::Clock& clock = util::SystemClock::Instance());
   // Stores the feeds still waiting for their commit (and runs their `done`).
   ~Ingester();
   Ingester(const Ingester&) = delete;
@@ -88,6 +92,7 @@ class Ingester {
   asio::io_context& io_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
+  const util::Clock& clock_;
   std::vector<Queued> queued_;  // parsed feeds waiting for the next commit
   bool flush_posted_ = false;
   // A posted Flush may outlive the Ingester.

@@ -42,11 +42,9 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
   for (const auto& term_list : read.catalog.concepts) {
     bool good = true;
     for (std::size_t i = 0; i < term_list.terms.size(); ++i) {
-      if (auto checked = classify::CheckConceptTerms({term_list.terms[i]}); !checked.ok()) {
-        const std::string& message = checked.error().message;
+      if (auto checked = classify::CheckConceptTerm(term_list.terms[i]); !checked.ok()) {
         add_problem(i < term_list.term_wheres.size() ? term_list.term_wheres[i] : term_list.where,
-                    "concept '" + term_list.id + "': '" + term_list.terms[i] + "': " +
-                        message.substr(message.find("': ") + 3));
+                    "concept '" + term_list.id + "': '" + term_list.terms[i] + "': " + checked.error().message);
         good = false;
       }
     }
@@ -70,14 +68,11 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
       }
       auto rule = classify::Rule::Compile(topic.match, live->concepts);
       if (!rule.ok()) {
-        // The rule's own "col N: reason" becomes a place inside the value.
-        std::string message = rule.error().message;
+        // The rule's column becomes a place inside the value.
+        const Error& error = rule.error();
         config::Where where = topic.match_where;
-        if (message.rfind("col ", 0) == 0) {
-          where = config::PlaceInString(where, ByteOfColumn(topic.match, std::atoi(message.c_str() + 4)));
-          message = message.substr(message.find(':') + 2);
-        }
-        add_problem(where, "topic '" + topic.id + "': " + message);
+        if (error.column > 0) where = config::PlaceInString(where, ByteOfColumn(topic.match, error.column));
+        add_problem(where, "topic '" + topic.id + "': " + error.message);
         continue;
       }
       compiled = std::move(rule).value();
@@ -92,7 +87,8 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     config::SortProblems(read.problems);
     std::string joined;
     for (const auto& p : read.problems) joined += (joined.empty() ? "" : "\n") + p.str();
-    return Error{joined};
+    const config::Where& first = read.problems.front().where;
+    return Error{joined, ErrorCode::kInvalidArgument, first.file, first.line, first.column};
   }
   live->catalog = std::move(read.catalog);
   return std::shared_ptr<const LiveConfig>(std::move(live));

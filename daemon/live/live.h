@@ -27,8 +27,9 @@ struct LiveConfig {
   const config::Topic* topic(const std::string& id) const;
 };
 
-// Loads DIR/*.toml and compiles every topic rule. The error lists every
-// problem, one per line, as "file:line:col: message".
+// Loads DIR/*.toml and compiles every topic rule. The error
+// (kInvalidArgument) lists every problem in its message, one per line, as
+// "file:line:col: message"; its file, line and column are the first one's.
 Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir);
 
 }  // namespace redwire::app

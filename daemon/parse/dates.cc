@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "daemon/parse/internal.h"
+#include "util/fold.h"
 #include "util/time.h"
 
 namespace redwire::parse {
@@ -17,13 +18,13 @@ namespace {
 
 using internal::AllDigits;
 using internal::EqualsNoCase;
-using internal::FoldWord;
 using internal::IsAlpha;
 using internal::IsAsciiSpace;
 using internal::IsDigit;
 using internal::MonthFromName;
 using internal::StartsWithNoCase;
 using internal::Trim;
+using util::FoldWord;
 
 constexpr UnixTime kDay = 24 * 60 * 60;
 
@@ -1003,25 +1004,6 @@ namespace internal {
 int MonthFromName(std::string_view word, std::string_view lang) {
   if (word.empty() || IsDigit(word.front())) return 0;
   return LookupName(FoldedMonths(), word, lang);
-}
-
-std::string FormatUtc(UnixTime t) {
-  const std::int64_t days = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
-  const std::int64_t secs = t - days * kDay;
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(year), month, day, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  return buffer;
 }
 
 }  // namespace internal

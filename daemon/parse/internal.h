@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/parse/parse.h"
+#include "util/utf8.h"
 
 namespace redwire::parse::internal {
 
@@ -32,38 +33,11 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix);
 std::string_view Trim(std::string_view s);
 bool AllDigits(std::string_view s);
 
-// Length of the valid UTF-8 sequence at s[i] (its code point in *cp_out), or
-// 0 when it is invalid (overlong, surrogate, beyond U+10FFFF, truncated).
-// Inline: the loops over text call it for every character.
-inline std::size_t Utf8SequenceLength(std::string_view s, std::size_t i, char32_t* cp_out) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len;
-  char32_t cp;
-  char32_t min;
-  if (c < 0x80) {
-    *cp_out = c;
-    return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *cp_out = cp;
-  return len;
-}
-bool IsValidUtf8(std::string_view s);
-void AppendUtf8(std::string& out, char32_t cp);
+// UTF-8 primitives, from util/utf8.h.
+using util::AppendUtf8;
+using util::IsValidUtf8;
+using util::TruncateUtf8;
+using util::Utf8SequenceLength;
 
 // What byte 0x80-0x9F means in windows-1252 (U+201C for 0x93), or 0 for
 // the five bytes it leaves undefined. Documents and character references
@@ -77,9 +51,6 @@ std::string CleanText(std::string_view in);
 // Whether CleanText would return `in` as it is (most text): spares a copy.
 bool IsCleanText(std::string_view in);
 
-// Cuts valid UTF-8 to at most `max` bytes without splitting a character.
-void TruncateUtf8(std::string& s, std::size_t max);
-
 // Collapses every whitespace run (U+00A0 included) to one space and trims.
 std::string CollapseSpaces(std::string_view in);
 
@@ -88,10 +59,6 @@ std::string ShortField(std::string_view raw, std::size_t cap);
 
 // Escapes for XML/HTML text (attribute=false) or a double-quoted attribute.
 void AppendEscaped(std::string& out, std::string_view text, bool attribute);
-
-// Case-folded, accent-stripped form for comparing words across scripts:
-// "Μαΐου" and "ΜΑΙΟΥ" fold alike, as do "Kasım" and "KASIM".
-std::string FoldWord(std::string_view word);
 
 // The first `max_words` words of a plain text, with "…" when cut.
 std::string FirstWords(std::string_view text, std::size_t max_words);
@@ -132,9 +99,6 @@ char32_t HtmlEntity(std::string_view name);
 // Month (1-12) of a month name or abbreviation in any supported language
 // (or only `lang` when given); 0 when unknown.
 int MonthFromName(std::string_view word, std::string_view lang);
-
-// "YYYY-MM-DDTHH:MM:SSZ".
-std::string FormatUtc(UnixTime t);
 
 // ------------------------------------------------------------ url.cc
 

@@ -63,9 +63,9 @@ class JsonReader {
   // The document's value, or an error with the offset where it went wrong.
   Result<Json> ReadDocument() {
     Json value;
-    if (!ReadValue(value, 0)) return Error{"json: " + error_ + " at offset " + std::to_string(i_)};
+    if (!ReadValue(value, 0)) return Error{"json: " + error_ + " at offset " + std::to_string(i_), ErrorCode::kInvalidArgument};
     SkipSpace();
-    if (i_ != s_.size()) return Error{"json: trailing data at offset " + std::to_string(i_)};
+    if (i_ != s_.size()) return Error{"json: trailing data at offset " + std::to_string(i_), ErrorCode::kInvalidArgument};
     return value;
   }
 
@@ -269,14 +269,14 @@ std::string EscapedText(const std::string& text) {
 
 Result<ParsedFeed> ParseJsonFeed(std::string_view doc, const Context& context) {
   auto parsed = JsonReader(doc).ReadDocument();
-  if (!parsed.ok()) return Error{"not a feed: " + parsed.error().message};
+  if (!parsed.ok()) return Error{"not a feed: " + parsed.error().message, ErrorCode::kInvalidArgument};
   const Json& root = parsed.value();
   // Generators (WordPress plugins among them) also write the version URL
   // with "http:"; it names the same format.
   const std::string version = root["version"].AsString();
   if (root.type != Json::Type::kObject || (!version.starts_with("https://jsonfeed.org/version/") &&
                                            !version.starts_with("http://jsonfeed.org/version/"))) {
-    return Error{"not a feed: JSON without a JSON Feed version"};
+    return Error{"not a feed: JSON without a JSON Feed version", ErrorCode::kInvalidArgument};
   }
   ParsedFeed out;
   out.format = version.ends_with("/1.1") ? "json11" : "json10";

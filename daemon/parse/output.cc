@@ -1,12 +1,12 @@
 // The `redwire parse` contract: the normalised model as JSON, or a
 // readable summary for operators.
 #include "daemon/parse/internal.h"
-#include "model/json.h"
+#include "util/json.h"
+#include "util/time.h"
 
 namespace redwire::parse {
 namespace {
 
-using internal::FormatUtc;
 
 // Writes `"key": value` members with indentation; empty strings are null.
 class JsonWriter {
@@ -26,7 +26,7 @@ class JsonWriter {
   }
   void Key(std::string_view key) {
     Next();
-    AppendJsonString(out_, key);
+    util::AppendJsonString(out_, key);
     out_ += ": ";
   }
   void Next() {
@@ -38,14 +38,14 @@ class JsonWriter {
     if (s.empty()) {
       out_ += "null";
     } else {
-      AppendJsonString(out_, s);
+      util::AppendJsonString(out_, s);
     }
   }
   void Date(UnixTime t) {
     if (t == 0) {
       out_ += "null";
     } else {
-      AppendJsonString(out_, FormatUtc(t));
+      util::AppendJsonString(out_, util::FormatRfc3339(t));
     }
   }
   void Raw(std::string_view s) { out_ += s; }
@@ -151,7 +151,7 @@ std::string ToSummary(const ParsedFeed& feed) {
   line("link", feed.meta.link);
   line("subtitle", Shorten(feed.meta.subtitle, 160));
   line("language", feed.meta.language);
-  line("updated", feed.meta.updated != 0 ? FormatUtc(feed.meta.updated) : "");
+  line("updated", feed.meta.updated != 0 ? util::FormatRfc3339(feed.meta.updated) : "");
   line("author", feed.meta.author);
   line("self", feed.meta.self);
   line("hub", feed.meta.hub);
@@ -159,7 +159,7 @@ std::string ToSummary(const ParsedFeed& feed) {
   out += "items: " + std::to_string(feed.items.size()) + "\n";
   for (const Item& item : feed.items) {
     out += "\n";
-    out += item.date_is_first_seen ? std::string("(no date)           ") : FormatUtc(item.published) + " ";
+    out += item.date_is_first_seen ? std::string("(no date)           ") : util::FormatRfc3339(item.published) + " ";
     out += Shorten(item.title, 120) + "\n";
     line("  link", item.link);
     if (item.id != item.link) line("  id", item.id);

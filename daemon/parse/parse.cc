@@ -30,8 +30,8 @@ std::string Join(const std::vector<std::string>& notes) {
 Result<ParsedFeed> ParseXmlWithRecovery(std::string_view text, const Context& context,
                                         std::vector<std::string>& notes) {
   const std::string repaired = internal::RepairXml(text, &notes);
-  if (Trim(repaired).empty()) return Error{"not a feed: no markup in the body"};
-  if (internal::LooksLikeHtmlPage(repaired)) return Error{"not a feed: HTML page"};
+  if (Trim(repaired).empty()) return Error{"not a feed: no markup in the body", ErrorCode::kInvalidArgument};
+  if (internal::LooksLikeHtmlPage(repaired)) return Error{"not a feed: HTML page", ErrorCode::kInvalidArgument};
 
   auto xml = internal::ParseXmlFeed(repaired, context);
   if (!xml.ok()) {
@@ -59,10 +59,10 @@ Result<ParsedFeed> ParseXmlWithRecovery(std::string_view text, const Context& co
 }
 
 Result<ParsedFeed> ParseFeedUnguarded(std::string_view body, const Context& context) {
-  if (Trim(body).empty()) return Error{"empty body"};
+  if (Trim(body).empty()) return Error{"empty body", ErrorCode::kInvalidArgument};
   const Decoded decoded = internal::DecodeToUtf8(body, context.content_type);
   const std::string_view text = DocumentText(decoded.text());
-  if (text.empty()) return Error{"empty body"};
+  if (text.empty()) return Error{"empty body", ErrorCode::kInvalidArgument};
   std::vector<std::string> notes{decoded.note};
 
   // A PHP warning (often HTML: "<br /><b>Deprecated</b>: ...") before a
@@ -95,7 +95,7 @@ Result<ParsedFeed> ParseFeed(std::string_view body, const Context& context) {
   try {
     return ParseFeedUnguarded(body, context);
   } catch (const std::exception& e) {
-    return Error{std::string("parse failed: ") + e.what()};
+    return Error{std::string("parse failed: ") + e.what(), ErrorCode::kInternal};
   }
 }
 

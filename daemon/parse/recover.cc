@@ -374,7 +374,7 @@ Result<ParsedFeed> RecoverWithHtmlParser(std::string_view doc, const Context& co
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = kGumboMaxErrors;
   GumboOutput* output = gumbo_parse_with_options(&options, soup_text.data(), soup_text.size());
-  if (output == nullptr) return Error{"not a feed: the HTML parser failed"};
+  if (output == nullptr) return Error{"not a feed: the HTML parser failed", ErrorCode::kInvalidArgument};
   const Soup soup = FindEntries(output->root);
   ParsedFeed out;
   out.format = soup.atom ? "atom10" : soup.rdf ? "rss10" : "rss20";
@@ -390,7 +390,7 @@ Result<ParsedFeed> RecoverWithHtmlParser(std::string_view doc, const Context& co
     raws.push_back(ReadEntry(entry, base.empty() ? out.meta.link : base));
   }
   gumbo_destroy_output(&options, output);
-  if (raws.empty()) return Error{"not a feed: no items in the tag soup"};
+  if (raws.empty()) return Error{"not a feed: no items in the tag soup", ErrorCode::kInvalidArgument};
   RawFeed feed;
   NormaliseMeta(out.meta, feed);
   AddItems(std::move(raws), feed, context, out);

@@ -884,12 +884,12 @@ Result<XmlOutcome> ParseXmlFeed(std::string_view doc, const Context& context) {
   const std::string xml_error = std::string("xml: ") + parsed.description() + " at offset " +
                                 std::to_string(parsed.offset);
   const pugi::xml_node root = xml.document_element();
-  if (!root) return Error{"not a feed: " + xml_error};
+  if (!root) return Error{"not a feed: " + xml_error, ErrorCode::kInvalidArgument};
   const std::string_view root_name = LocalName(root);
   if (!EqualsNoCase(root_name, "rss") && root_name != "RDF" && root_name != "feed" &&
       !EqualsNoCase(root_name, "channel")) {
-    if (EqualsNoCase(root_name, "html")) return Error{"not a feed: HTML page"};
-    return Error{"not a feed: root element <" + std::string(root.name()) + ">"};
+    if (EqualsNoCase(root_name, "html")) return Error{"not a feed: HTML page", ErrorCode::kInvalidArgument};
+    return Error{"not a feed: root element <" + std::string(root.name()) + ">", ErrorCode::kInvalidArgument};
   }
 
   XmlOutcome outcome;

@@ -1,50 +1,19 @@
-// JSON Feed 1.1, written by hand: the document is small and flat, and the
-// one escaper below is the only way a value reaches the output.
+// JSON Feed 1.1, written by hand: the document is small and flat, and
+// Quote below (util/json.h's escaper) is the only way a value reaches the
+// output.
 #include <string>
 
 #include "daemon/publish/internal.h"
+#include "util/json.h"
 #include "util/time.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::publish {
 namespace {
 
-// A JSON string literal of valid UTF-8 (XmlText has already replaced invalid
-// bytes). Controls are \u-escaped; so are U+2028 and U+2029, which some
-// JavaScript parsers still treat as line ends, and '<', so the bytes stay
-// harmless if a browser is talked into reading them as HTML.
-std::string Quote(const std::string& raw) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const std::string s = XmlText(raw);
-  std::string out = "\"";
-  out.reserve(s.size() + 2);
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '<': out += "\\u003c"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-          out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-          i += 2;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+// A JSON string literal of the text XML would carry (XmlText drops what
+// XML forbids), escaped for browsers: '<' and U+2028/U+2029 too.
+std::string Quote(const std::string& raw) { return util::JsonString(XmlText(raw), util::JsonEscape::kHtmlSafe); }
 
 // Appends `"key": value` to an object under construction.
 class Object {

@@ -2,6 +2,8 @@
 
 #include "daemon/publish/internal.h"
 #include "util/time.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -16,37 +18,6 @@ namespace {
 constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr const char* kGenerator = "redwire";
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes
-// are not well-formed (overlong, surrogate, beyond U+10FFFF, truncated).
-std::size_t Utf8Sequence(const std::string& s, std::size_t i, char32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t len = 0;
-  if (b0 < 0x80) {
-    cp = b0;
-    return 1;
-  } else if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 // The store should only hold clean text, but the published document must be
 // well-formed XML 1.0 whatever reached the database: pugixml writes C0
 // controls as &#01; and passes invalid UTF-8 through, both of which break
@@ -56,7 +27,7 @@ std::string XmlSafe(const std::string& s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = 0;
-    const std::size_t len = Utf8Sequence(s, i, cp);
+    const std::size_t len = util::Utf8SequenceLength(s, i, &cp);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -94,7 +65,7 @@ std::string EntryId(const store::StoredItem& stored) {
   if (IsAbsoluteIri(item.id)) return item.id;
   // An empty NSS is not a valid URN, so fall back to the store's row id.
   const std::string local = item.id.empty() ? "row-" + std::to_string(stored.row_id) : item.id;
-  return "urn:redwire:" + PercentEncode(item.source_id) + ":" + PercentEncode(local);
+  return "urn:redwire:" + util::PercentEncode(item.source_id) + ":" + util::PercentEncode(local);
 }
 
 // A BCP 47 tag is letters, digits and hyphens; anything else is not emitted.
@@ -131,7 +102,7 @@ void AddSource(pugi::xml_node entry, const SourceInfo& source, const std::string
                UnixTime updated) {
   pugi::xml_node node = entry.append_child("source");
   const std::string id = !source.id.empty() ? source.id : source_id;
-  AddText(node, "id", !source.feed_url.empty() ? source.feed_url : "urn:redwire:source:" + PercentEncode(id));
+  AddText(node, "id", !source.feed_url.empty() ? source.feed_url : "urn:redwire:source:" + util::PercentEncode(id));
   AddText(node, "title", !source.title.empty() ? source.title : id);
   if (!source.feed_url.empty()) AddLink(node, "self", source.feed_url);
   if (IsWebUrl(source.site_link)) AddLink(node, "alternate", source.site_link, "text/html");
@@ -264,7 +235,7 @@ UnixTime EntryUpdatedOf(const store::StoredItem& stored, UnixTime fallback) {
 }
 std::string HtmlText(const std::string& s) { return Html(s); }
 bool IsBcp47Tag(const std::string& s) { return IsLanguageTag(s); }
-std::string PathSegment(const std::string& s) { return PercentEncode(s); }
+std::string PathSegment(const std::string& s) { return util::PercentEncode(s); }
 
 bool IsWebUrl(const std::string& url) {
   const auto starts = [&](const char* prefix) {
@@ -279,26 +250,6 @@ bool IsWebUrl(const std::string& url) {
 
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 }  // namespace
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (IsUnreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 }  // namespace redwire::publish

@@ -59,10 +59,6 @@ struct IndexSource {
   std::optional<store::SourceState> state;
 };
 
-// Percent-encodes everything but RFC 3986's unreserved characters: ids in
-// URLs and URNs, and values in a query string or form body.
-std::string PercentEncode(std::string_view s);
-
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same entries, with
 // the same ids as RenderAtom; next_url and hub_url become next_url and hubs.
 std::string RenderJsonFeed(const FeedInfo& feed, const std::vector<store::StoredItem>& items,

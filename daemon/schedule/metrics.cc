@@ -1,5 +1,5 @@
 #include "daemon/schedule/metrics.h"
-#include "model/json.h"
+#include "util/json.h"
 #include "util/time.h"
 
 #include <cstdio>
@@ -108,7 +108,7 @@ std::string Metrics::Render(const std::vector<publish::IndexSource>& sources) co
 namespace {
 
 // RFC 3339 in UTC, or null for "never".
-std::string JsonTime(UnixTime t) { return t > 0 ? JsonString(util::FormatRfc3339(t)) : std::string("null"); }
+std::string JsonTime(UnixTime t) { return t > 0 ? util::JsonString(util::FormatRfc3339(t)) : std::string("null"); }
 
 }  // namespace
 
@@ -122,9 +122,9 @@ std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTim
     const std::string status = Status(s);
     const bool gone = status == "gone";
     const bool polled = !gone && status != "page";
-    out += "{\"id\":" + JsonString(s.id) + ",\"name\":" + JsonString(s.name) + ",\"url\":" + JsonString(s.url) +
-           ",\"polled_url\":" + JsonString(PolledUrl(s)) + ",\"status\":" + JsonString(status) +
-           ",\"last_outcome\":" + JsonString(st.last_outcome) + ",\"last_error\":" + JsonString(st.last_error) +
+    out += "{\"id\":" + util::JsonString(s.id) + ",\"name\":" + util::JsonString(s.name) + ",\"url\":" + util::JsonString(s.url) +
+           ",\"polled_url\":" + util::JsonString(PolledUrl(s)) + ",\"status\":" + util::JsonString(status) +
+           ",\"last_outcome\":" + util::JsonString(st.last_outcome) + ",\"last_error\":" + util::JsonString(st.last_error) +
            ",\"last_status\":" + std::to_string(st.last_status) +
            ",\"last_attempt\":" + JsonTime(st.last_attempt) +
            ",\"last_success\":" + JsonTime(st.last_success) +
@@ -133,9 +133,9 @@ std::string StatusJson(const std::vector<publish::IndexSource>& sources, UnixTim
            ",\"last_elapsed_ms\":" + std::to_string(st.last_elapsed_ms) +
            ",\"items_seen\":" + std::to_string(st.items_seen) + ",\"items_new\":" + std::to_string(st.items_new) +
            ",\"next_poll\":" + JsonTime(polled ? st.next_due : 0) + ",\"interval\":" + std::to_string(st.interval) +
-           ",\"moved_to\":" + JsonString(st.moved_from == s.url ? st.moved_to : std::string()) +
+           ",\"moved_to\":" + util::JsonString(st.moved_from == s.url ? st.moved_to : std::string()) +
            ",\"gone\":" + (gone ? "true" : "false") +
-           ",\"found_feed\":" + JsonString(st.found_on == s.url ? st.found_feed : std::string()) + "}";
+           ",\"found_feed\":" + util::JsonString(st.found_on == s.url ? st.found_feed : std::string()) + "}";
   }
   return out + "\n]}\n";
 }

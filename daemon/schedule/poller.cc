@@ -23,10 +23,6 @@ constexpr seconds kMaxBackoffBase{5 * 60};
 // Items whose dates feed the adaptive interval.
 constexpr int kRecentItems = 10;
 
-UnixTime Now() {
-  return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 seconds MinEvery(const config::Source& s) { return s.min_every.count() > 0 ? s.min_every : s.every; }
 
 seconds MaxEvery(const config::Source& s) {
@@ -90,12 +86,15 @@ fetch::Options FetchOptionsFrom(const config::Settings& s) {
 }
 
 Poller::Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
-               std::shared_ptr<const LiveConfig> config, Metrics* metrics)
-    : io_(io),
+               std::shared_ptr<const LiveConfig> config, Metrics* metrics, const util::Clock& clock,
+               PollTimers* timers)
+    : clock_(clock),
+      own_timers_(timers ? nullptr : AsioPollTimers(io)),
+      timers_(timers ? *timers : *own_timers_),
       store_(store),
       fetcher_(fetcher),
       metrics_(metrics),
-      ingester_(io, store, fetcher),
+      ingester_(io, store, fetcher, clock),
       config_(std::move(config)),
       rng_(std::random_device{}()) {}
 
@@ -110,7 +109,7 @@ std::size_t Poller::Start() {
 
 void Poller::Stop() {
   stopped_ = true;
-  for (auto& [id, slot] : slots_) slot.timer->cancel();
+  for (auto& [id, slot] : slots_) slot.timer->Cancel();
 }
 
 void Poller::Reload(std::shared_ptr<const LiveConfig> config) {
@@ -123,7 +122,7 @@ void Poller::Reload(std::shared_ptr<const LiveConfig> config) {
       continue;
     }
     spdlog::info("{}: no longer polled (removed from the config)", it->first);
-    it->second.timer->cancel();
+    it->second.timer->Cancel();
     it = slots_.erase(it);
   }
   for (const auto& source : config_->catalog.sources) {
@@ -193,7 +192,7 @@ void Poller::ScheduleFirst(const config::Source& source, seconds spread) {
     return;
   }
   Slot& slot = slots_[source.id];
-  if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io_);
+  if (!slot.timer) slot.timer = timers_.Make();
   slot.generation = next_generation_++;
   const UnixTime now = Now();
   milliseconds delay;
@@ -225,7 +224,7 @@ Poller::PollNow Poller::PollSoon(const std::string& source_id) {
   auto it = slots_.find(source_id);
   if (it != slots_.end() && it->second.polling) return PollNow::kAlreadyPolling;
   Slot& slot = slots_[source_id];
-  if (!slot.timer) slot.timer = std::make_unique<asio::steady_timer>(io_);
+  if (!slot.timer) slot.timer = timers_.Make();
   slot.generation = next_generation_++;
   spdlog::info("{}: poll requested; polling now", source_id);
   SavePlan(source_id, milliseconds(0));
@@ -246,9 +245,8 @@ void Poller::Schedule(const std::string& source_id, milliseconds delay) {
   if (it == slots_.end()) return;
   Slot& slot = it->second;
   slot.polling = false;
-  slot.timer->expires_after(delay);
-  slot.timer->async_wait([this, source_id, generation = slot.generation](const std::error_code& ec) {
-    if (!ec && Current(source_id, generation)) Poll(source_id);
+  slot.timer->Arm(delay, [this, source_id, generation = slot.generation] {
+    if (Current(source_id, generation)) Poll(source_id);
   });
 }
 
@@ -419,7 +417,7 @@ void Poller::MarkGone(const config::Source& source, store::SourceState state) {
     spdlog::error("{}: cannot save source state: {}", source.id, st.error().message);
   Report(state);
   if (auto it = slots_.find(source.id); it != slots_.end()) {
-    it->second.timer->cancel();
+    it->second.timer->Cancel();
     slots_.erase(it);
   }
 }

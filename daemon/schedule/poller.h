@@ -27,13 +27,14 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 
 #include "daemon/live/live.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/schedule/metrics.h"
+#include "daemon/schedule/poll_timers.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
+#include "util/time.h"
 
 namespace redwire::app {
 
@@ -48,10 +49,13 @@ std::chrono::seconds AdaptiveInterval(const config::Source& source, const std::v
 
 class Poller {
  public:
-  // `store`, `fetcher` and `metrics` (may be null) must outlive the Poller.
-  // Loop thread only.
+  // `store`, `fetcher`, `metrics` (may be null), `clock` and `timers` must
+  // outlive the Poller. Every planned, attempted and first-seen time is read
+  // from `clock`; each source waits on a timer from `timers` (null: real-time
+  // timers on `io`). Loop thread only.
   Poller(asio::io_context& io, store::Store& store, fetch::Fetcher& fetcher,
-         std::shared_ptr<const LiveConfig> config, Metrics* metrics = nullptr);
+         std::shared_ptr<const LiveConfig> config, Metrics* metrics = nullptr,
+         const util::Clock& clock = util::SystemClock::Instance(), PollTimers* timers = nullptr);
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
@@ -85,7 +89,7 @@ class Poller {
 
  private:
   struct Slot {
-    std::unique_ptr<asio::steady_timer> timer;
+    std::unique_ptr<PollTimer> timer;
     std::uint64_t generation = 0;  // a fetch answer for an older one is stale
     bool polling = false;          // from Poll() until the outcome is saved
   };
@@ -110,8 +114,11 @@ class Poller {
                                 std::optional<std::int64_t> ttl);
   bool Current(const std::string& source_id, std::uint64_t generation) const;
   long long Uniform(long long lo, long long hi);
+  UnixTime Now() const { return clock_.Now(); }
 
-  asio::io_context& io_;
+  const util::Clock& clock_;
+  std::unique_ptr<PollTimers> own_timers_;  // when none are passed in
+  PollTimers& timers_;
   store::Store& store_;
   fetch::Fetcher& fetcher_;
   Metrics* metrics_;

@@ -17,9 +17,11 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/serve/form.h"
+#include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
 #include "util/hash.h"
 #include "util/time.h"
+#include "util/url.h"
 
 namespace redwire::app {
 namespace {
@@ -145,9 +147,9 @@ struct SearchKey {
   }
   // "/search?q=..." (Atom) or "/search.html?q=...".
   std::string Target(const char* path = "/search") const {
-    std::string target = std::string(path) + "?q=" + publish::PercentEncode(q);
-    if (!topic.empty()) target += "&topic=" + publish::PercentEncode(topic);
-    if (!source.empty()) target += "&source=" + publish::PercentEncode(source);
+    std::string target = std::string(path) + "?q=" + util::PercentEncode(q);
+    if (!topic.empty()) target += "&topic=" + util::PercentEncode(topic);
+    if (!source.empty()) target += "&source=" + util::PercentEncode(source);
     return target;
   }
 };
@@ -629,14 +631,15 @@ http::Response Feeds::Search(const http::Request& request, Format format) {
       found = std::move(items).value();
     } else {
       // A search with nothing to look for is the reader's mistake, not ours.
-      const std::string& message = items.error().message;
-      if (message.rfind("store: search: ", 0) != 0) {
-        spdlog::error("http: {}: {}", html ? "/search.html" : "/search", message);
-        return {500, "text/plain; charset=utf-8", {}, "internal error\n"};
+      const Error& error = items.error();
+      status = http::StatusFor(error.code);
+      if (status >= 500) {
+        spdlog::error("http: {}: {} ({})", html ? "/search.html" : "/search", error.message,
+                      ErrorCodeName(error.code));
+        return {status, "text/plain; charset=utf-8", {}, status == 503 ? "busy, try again\n" : "internal error\n"};
       }
-      if (!html) return {400, "text/plain; charset=utf-8", {}, message.substr(15) + "\n"};
-      page.problem = "This search cannot be run: " + message.substr(15) + ".";
-      status = 400;
+      if (!html) return {status, "text/plain; charset=utf-8", {}, error.message + "\n"};
+      page.problem = "This search cannot be run: " + error.message + ".";
     }
   }
   const publish::SourceLookup source_of = Sources();
@@ -651,7 +654,7 @@ http::Response Feeds::Search(const http::Request& request, Format format) {
     entry.body = publish::RenderSearchPage(Site(), page, found, source_of, started_);
   } else {
     publish::FeedInfo info;
-    info.id = "urn:redwire:search:" + publish::PercentEncode(search.q);
+    info.id = "urn:redwire:search:" + util::PercentEncode(search.q);
     info.title = "redwire — search: " + search.q;
     info.self_url = base_url_ + target;
     info.alternate_url = base_url_ + search.Target("/search.html");

@@ -13,7 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/serve/form.h"
+#include "daemon/http/status.h"
 #include "daemon/publish/publish.h"
+#include "util/url.h"
 
 namespace redwire::app {
 namespace {
@@ -21,11 +23,6 @@ namespace {
 // The spec caps hub.secret below 200 bytes; callbacks and topics are URLs.
 constexpr std::size_t kMaxSecret = 199;
 constexpr std::size_t kMaxUrl = 2048;
-
-UnixTime Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string Hex(const unsigned char* data, std::size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -38,13 +35,7 @@ std::string Hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
-bool IsHttpUrl(const std::string& url) {
-  std::string head = url.substr(0, 8);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::size_t host = head.rfind("https://", 0) == 0 ? 8 : head.rfind("http://", 0) == 0 ? 7 : 0;
-  if (host == 0 || url.size() <= host || url.size() > kMaxUrl || url[host] == '/') return false;
-  return std::none_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; });
-}
+bool IsHttpUrl(const std::string& url) { return url.size() <= kMaxUrl && util::IsHttpUrl(url); }
 
 std::string Challenge() {
   unsigned char bytes[24];
@@ -99,7 +90,7 @@ std::size_t Hub::pending() const { return state_->pending; }
 Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base_url, const FeedLookup& feeds,
                                   const HubOptions& options) {
   const auto form = ParseForm(body);
-  if (!form) return Error{"malformed form body"};
+  if (!form) return Error{"malformed form body", ErrorCode::kInvalidArgument};
   const auto field = [&](const char* name) {
     auto it = form->find(name);
     return it == form->end() ? std::string() : it->second;
@@ -108,16 +99,16 @@ Result<HubRequest> ReadHubRequest(std::string_view body, const std::string& base
   const std::string topic = field("hub.topic");
   const std::string callback = field("hub.callback");
   const std::string secret = field("hub.secret");
-  if (mode != "subscribe" && mode != "unsubscribe") return Error{"hub.mode must be subscribe or unsubscribe"};
-  if (!IsHttpUrl(callback)) return Error{"hub.callback must be an http(s) URL"};
+  if (mode != "subscribe" && mode != "unsubscribe") return Error{"hub.mode must be subscribe or unsubscribe", ErrorCode::kInvalidArgument};
+  if (!IsHttpUrl(callback)) return Error{"hub.callback must be an http(s) URL", ErrorCode::kInvalidArgument};
   if (topic.rfind(base_url + "/", 0) != 0 || !feeds(topic.substr(base_url.size()))) {
-    return Error{"hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl)};
+    return Error{"hub.topic is not a feed of this hub: " + topic.substr(0, kMaxUrl), ErrorCode::kInvalidArgument};
   }
-  if (secret.size() > kMaxSecret) return Error{"hub.secret must be shorter than 200 bytes"};
+  if (secret.size() > kMaxSecret) return Error{"hub.secret must be shorter than 200 bytes", ErrorCode::kInvalidArgument};
   std::chrono::seconds lease = options.default_lease;
   if (const std::string asked = field("hub.lease_seconds"); !asked.empty()) {
     if (asked.size() > 10 || asked.find_first_not_of("0123456789") != std::string::npos) {
-      return Error{"hub.lease_seconds must be a number of seconds"};
+      return Error{"hub.lease_seconds must be a number of seconds", ErrorCode::kInvalidArgument};
     }
     lease = std::clamp(std::chrono::seconds(std::stoll(asked)), options.min_lease, options.max_lease);
   }
@@ -137,7 +128,7 @@ http::Response Hub::Handle(const http::Request& request) {
     return r;
   }
   auto checked = ReadHubRequest(request.body, base_url_, feeds_, options_);
-  if (!checked.ok()) return Reply(400, checked.error().message);
+  if (!checked.ok()) return Reply(http::StatusFor(checked.error().code), checked.error().message);
   Verify(checked.value().mode, std::move(checked.value().subscription));
   return Reply(202, "accepted; verifying intent");
 }
@@ -148,7 +139,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
   request.source_id = "websub";
   request.allow_private = options_.allow_private;
   request.url = s.callback + (s.callback.find('?') == std::string::npos ? "?" : "&") + "hub.mode=" + mode +
-                "&hub.topic=" + publish::PercentEncode(s.topic) + "&hub.challenge=" + challenge;
+                "&hub.topic=" + util::PercentEncode(s.topic) + "&hub.challenge=" + challenge;
   if (mode == "subscribe") request.url += "&hub.lease_seconds=" + std::to_string(s.lease);
   ++state_->pending;
   fetcher_.Fetch(std::move(request), [this, state = state_, mode, s, challenge](fetch::Response response) mutable {
@@ -164,7 +155,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
     }
     Status stored = Ok{};
     if (mode == "subscribe") {
-      s.created_at = Now();
+      s.created_at = options_.clock->Now();
       s.expires_at = s.created_at + s.lease;
       stored = subscriptions_.Put(s);
     } else {
@@ -180,7 +171,7 @@ void Hub::Verify(std::string mode, store::Subscription s) {
 }
 
 void Hub::Publish(const std::vector<std::string>& topic_urls) {
-  const UnixTime now = Now();
+  const UnixTime now = options_.clock->Now();
   if (auto expired = subscriptions_.Expire(now); !expired.ok()) {
     spdlog::error("websub: {}", expired.error().message);
   } else if (expired.value() > 0) {
@@ -193,7 +184,7 @@ void Hub::Publish(const std::vector<std::string>& topic_urls) {
       ping.url = options_.external_hub;
       ping.allow_private = options_.allow_private;
       ping.post = true;
-      ping.post_body = "hub.mode=publish&hub.url=" + publish::PercentEncode(topic);
+      ping.post_body = "hub.mode=publish&hub.url=" + util::PercentEncode(topic);
       ping.headers = {"Content-Type: application/x-www-form-urlencoded"};
       ++state_->pending;
       fetcher_.Fetch(std::move(ping), [state = state_, topic, hub = options_.external_hub](fetch::Response r) {

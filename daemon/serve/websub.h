@@ -23,6 +23,7 @@
 #include "daemon/fetch/fetcher.h"
 #include "daemon/http/server.h"
 #include "store/subscriptions.h"
+#include "util/time.h"
 
 namespace redwire::app {
 
@@ -35,6 +36,8 @@ struct HubOptions {
                                                  std::chrono::seconds(600), std::chrono::seconds(3600)};
   bool allow_private = false;  // callbacks on loopback/private addresses (tests)
   std::string external_hub;    // pinged with hub.mode=publish; empty: none
+  // Where lease start and expiry are read; must outlive the Hub.
+  const util::Clock* clock = &util::SystemClock::Instance();
 };
 
 // What the hub needs of the published feeds: the body and content type of

@@ -1,4 +1,4 @@
-#include "daemon/classify/fold.h"
+#include "util/fold.h"
 
 #include <utf8proc.h>
 
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace redwire::classify {
+namespace redwire::util {
 namespace {
 
 constexpr auto kFoldOptions = static_cast<utf8proc_option_t>(
@@ -68,25 +68,6 @@ std::optional<std::string> MapUtf8(std::string_view text, utf8proc_option_t opti
   std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owned(raw);
   if (len < 0) return std::nullopt;
   return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(len));
-}
-
-bool IsWordChar(utf8proc_int32_t codepoint) {
-  switch (utf8proc_category(codepoint)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // Folding one code point at a time gives what folding the whole text gives:
@@ -150,7 +131,7 @@ class FoldCache {
       const utf8proc_ssize_t len = utf8proc_iterate(
           Bytes(std::string_view(*mapped).substr(pos)), static_cast<utf8proc_ssize_t>(mapped->size() - pos), &cp);
       const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
-      if (len > 0 && IsWordChar(cp)) piece.append(*mapped, pos, step);
+      if (len > 0 && IsWordChar(static_cast<char32_t>(cp))) piece.append(*mapped, pos, step);
       else if (piece.empty() || piece.back() != ' ') piece.push_back(' ');
       pos += step;
     }
@@ -179,7 +160,7 @@ std::string FoldWhole(std::string_view text, utf8proc_option_t options) {
     const utf8proc_ssize_t len = utf8proc_iterate(
         Bytes(view.substr(pos)), static_cast<utf8proc_ssize_t>(view.size() - pos), &codepoint);
     const std::size_t step = len > 0 ? static_cast<std::size_t>(len) : 1;
-    if (len > 0 && IsWordChar(codepoint)) {
+    if (len > 0 && IsWordChar(static_cast<char32_t>(codepoint))) {
       folded.append(view.substr(pos, step));
     } else if (folded.back() != ' ') {
       folded.push_back(' ');
@@ -233,6 +214,25 @@ FoldCache& StrippingCache() {
 
 }  // namespace
 
+bool IsWordChar(char32_t codepoint) {
+  switch (utf8proc_category(static_cast<utf8proc_int32_t>(codepoint))) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string FoldTextWhole(std::string_view text) { return FoldWhole(text, kFoldOptions); }
 
 std::string FoldText(std::string_view text) { return Fold(text, StrippingCache()); }
@@ -266,4 +266,9 @@ void AppendStripped(std::string& out, std::string_view marked_word) {
   }
 }
 
-}  // namespace redwire::classify
+std::string FoldWord(std::string_view word) {
+  std::optional<std::string> mapped = MapUtf8(word);
+  return mapped ? std::move(*mapped) : std::string(word);
+}
+
+}  // namespace redwire::util
