@@ -65,7 +65,7 @@ std::string EntryId(const store::StoredItem& stored) {
   if (IsAbsoluteIri(item.id)) return item.id;
   // An empty NSS is not a valid URN, so fall back to the store's row id.
   const std::string local = item.id.empty() ? "row-" + std::to_string(stored.row_id) : item.id;
-  return "urn:redwire:" + PercentEncode(item.source_id) + ":" + PercentEncode(local);
+  return "urn:redwire:" + util::PercentEncode(item.source_id) + ":" + util::PercentEncode(local);
 }
 
 // A BCP 47 tag is letters, digits and hyphens; anything else is not emitted.
@@ -102,7 +102,7 @@ void AddSource(pugi::xml_node entry, const SourceInfo& source, const std::string
                UnixTime updated) {
   pugi::xml_node node = entry.append_child("source");
   const std::string id = !source.id.empty() ? source.id : source_id;
-  AddText(node, "id", !source.feed_url.empty() ? source.feed_url : "urn:redwire:source:" + PercentEncode(id));
+  AddText(node, "id", !source.feed_url.empty() ? source.feed_url : "urn:redwire:source:" + util::PercentEncode(id));
   AddText(node, "title", !source.title.empty() ? source.title : id);
   if (!source.feed_url.empty()) AddLink(node, "self", source.feed_url);
   if (IsWebUrl(source.site_link)) AddLink(node, "alternate", source.site_link, "text/html");
