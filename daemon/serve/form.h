@@ -1,6 +1,6 @@
 // form: reads application/x-www-form-urlencoded, as WebSub requests carry
 // their fields and as readers write a search's query string (the encoder is
-// publish::PercentEncode).
+// util::PercentEncode, the decoder util::PercentDecode).
 // Private to serve/.
 #pragma once
 
