@@ -27,6 +27,7 @@
 #include "daemon/app/poller.h"
 #include "daemon/app/routes.h"
 #include "daemon/app/state_lock.h"
+#include "daemon/app/topic_models.h"
 #include "daemon/fetch/fetcher.h"
 #include "daemon/http/server.h"
 #include "store/store.h"
@@ -572,6 +573,7 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     added.exclude_sources = topic.exclude_sources;
     added.exclude_tags = topic.exclude_tags;
   }
+  TrainTopicModels(read.catalog, config_dir, live->concepts, live->rules, read.problems);
   if (!read.problems.empty()) {
     config::SortProblems(read.problems);
     std::string joined;
