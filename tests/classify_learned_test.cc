@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,9 +104,10 @@ TEST_CASE("learned: features are the rules' stems and character n-grams, kept by
   CHECK(index_of(f, 'c', "poland") != 0);      // " pol", "pol", "olan", ...
   CHECK(index_of(f, 'w', "communist") != index_of(f, 't', "communist"));
   double norm = 0, parts = 0;
-  for (std::size_t i = 0; i < f.features.size(); ++i) {
-    norm += f.features[i].second * f.features[i].second;
-    if (i > 0) CHECK(f.features[i - 1].first < f.features[i].first);
+  std::set<int> indexes;
+  for (const auto& [index, value] : f.features) {
+    norm += value * value;
+    CHECK(indexes.insert(index).second);  // each index once
   }
   for (const auto& p : f.parts) parts += p.value;
   double sum = 0;

@@ -18,8 +18,8 @@ constexpr int kBits = 18;
 constexpr int kDimensions = 1 << kBits;
 // The model reads what a headline and its first sentences say; the rest
 // of a long article costs time and is not what it was trained on.
-constexpr std::size_t kMaxTextWords = 200;
-constexpr std::size_t kMaxTextBytes = 1024;
+constexpr std::size_t kMaxTextWords = 100;
+constexpr std::size_t kMaxTextBytes = 512;
 constexpr int kMinGram = 3, kMaxGram = 5;
 // L2 regularisation: C weighs the data against the weights' norm. Trained
 // on the shipped corpus' dev part and ranked on its test part, the area
@@ -112,11 +112,18 @@ ModelFeatures FeaturesOf(const MatchInput& input, bool with_parts) {
   if (with_parts) {
     for (const Raw& r : raw) out.parts.push_back({r.index, 1.0, r.kind, std::string(r.word)});
   }
-  std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) { return a.index < b.index; });
+  // Counted in place (a per-thread slot per feature, left at -1) instead of
+  // sorted: a 4 KB article has some 3 000 occurrences.
+  thread_local std::vector<int> slot(kDimensions + 1, -1);
   for (const Raw& r : raw) {
-    if (!out.features.empty() && out.features.back().first == r.index) out.features.back().second += 1;
-    else out.features.emplace_back(r.index, 1.0);
+    int& at = slot[r.index];
+    if (at < 0) {
+      at = static_cast<int>(out.features.size());
+      out.features.emplace_back(r.index, 0.0);
+    }
+    out.features[at].second += 1;
   }
+  for (const auto& f : out.features) slot[f.first] = -1;
   double norm = 0;
   for (const auto& [index, value] : out.features) norm += value * value;
   if (norm > 0) {

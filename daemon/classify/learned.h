@@ -22,7 +22,8 @@
 
 namespace redwire::classify {
 
-// An item's features: (index, value) sorted by index, L2-normalised.
+// An item's features: (index, value), each index once, in the order of
+// its first occurrence, L2-normalised.
 // With parts, every occurrence that went into them, by the word of the
 // text it came from, for `topics explain`.
 struct ModelFeatures {
@@ -36,8 +37,9 @@ struct ModelFeatures {
   std::vector<Part> parts;
 };
 
-// Reads at most the title, 200 words and 1 KiB of text: the model
-// is trained on headlines and first sentences.
+// Reads the title and at most 100 words and 512 bytes of folded text: the
+// model is trained on headlines and first sentences, and the rest of an
+// article would cost time for no signal.
 ModelFeatures FeaturesOf(const MatchInput& input, bool with_parts = false);
 
 // One word's part in a probability: the sum of weight x value of its stem,
