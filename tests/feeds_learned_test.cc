@@ -6,8 +6,8 @@
 
 #include <regex>
 
-#include "daemon/app/topics_cli.h"
-#include "daemon/app/topics_eval.h"
+#include "daemon/cli/topics_cli.h"
+#include "daemon/cli/topics_eval.h"
 #include "daemon/classify/learned.h"
 #include "feeds_fixture.h"
 

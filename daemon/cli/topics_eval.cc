@@ -1,0 +1,156 @@
+#include "daemon/cli/topics_eval.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/live/live.h"
+#include "daemon/classify/classify.h"
+#include "daemon/classify/labelled.h"
+#include "daemon/classify/learned.h"
+
+namespace redwire::app {
+namespace {
+
+struct Counts {
+  int tp = 0, fp = 0, fn = 0;
+  double Precision() const { return tp + fp == 0 ? 1.0 : static_cast<double>(tp) / (tp + fp); }
+  double Recall() const { return tp + fn == 0 ? 1.0 : static_cast<double>(tp) / (tp + fn); }
+  double F1() const {
+    const double p = Precision(), r = Recall();
+    return p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+  }
+};
+
+std::string Fixed(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+std::string Row(const std::string& name, const Counts& c) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-28s %5s %5s %5s %4d %4d %4d\n", name.c_str(), Fixed(c.Precision()).c_str(),
+                Fixed(c.Recall()).c_str(), Fixed(c.F1()).c_str(), c.tp, c.fp, c.fn);
+  return buf;
+}
+
+}  // namespace
+
+Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
+  auto loaded = LoadConfig(options.config_dir);
+  if (!loaded.ok()) return loaded.error();
+  const LiveConfig& config = *loaded.value();
+  std::vector<classify::TopicRule> topics;
+  if (!options.rule.empty()) {
+    if (options.topic.empty()) return Error{"--rule needs --topic ID: the labels it is scored against"};
+    auto rule = classify::Rule::Compile(options.rule, config.concepts);
+    if (!rule.ok()) return Error{"rule: " + rule.error().message};
+    topics.emplace_back(options.topic, std::move(rule).value());
+  } else {
+    for (const auto& t : config.rules) {
+      if (options.topic.empty() || t.id == options.topic) topics.push_back(t);
+    }
+    if (topics.empty()) return Error{"no topic '" + options.topic + "' in " + options.config_dir};
+  }
+  auto records = classify::ReadLabelled(options.file, options.split);
+  if (!records.ok()) return records.error();
+
+  std::set<std::string> labelled;
+  for (const classify::LabelledRecord& r : records.value()) labelled.insert(r.topics.begin(), r.topics.end());
+  std::map<std::string, Counts> by_topic;
+  std::map<std::string, Counts> by_lang;
+  // A topic with a model is scored as the daemon decides (rule and model)
+  // and, beside it, by its rule alone.
+  std::map<std::string, Counts> rule_only;
+  std::map<std::string, classify::TopicRule> without_model;
+  for (const auto& topic : topics) {
+    if (topic.learned) without_model.emplace(topic.id, topic).first->second.learned.reset();
+  }
+  std::string mistakes;
+  for (const classify::LabelledRecord& r : records.value()) {
+    const classify::MatchInput input = classify::Prepare(classify::ItemOf(r, "eval"));
+    for (const auto& topic : topics) {
+      if (!labelled.count(topic.id)) continue;
+      const classify::Verdict verdict = classify::Explain(topic, input);
+      const bool expected = r.topics.count(topic.id) > 0;
+      if (topic.learned) {
+        const bool matched = classify::Explain(without_model.at(topic.id), input).matched;
+        Counts& c = rule_only[topic.id];
+        if (matched && expected) ++c.tp;
+        else if (matched) ++c.fp;
+        else if (expected) ++c.fn;
+      }
+      Counts& t = by_topic[topic.id];
+      Counts& l = by_lang[r.lang.empty() ? "-" : r.lang];
+      if (verdict.matched && expected) {
+        ++t.tp, ++l.tp;
+        continue;
+      }
+      if (!verdict.matched && !expected) continue;
+      // A miss shows the terms that did occur (the nearest miss), if any.
+      std::vector<std::string> terms = verdict.terms;
+      if (!verdict.matched && topic.rule) terms = topic.rule->MatchedTerms(input);
+      if (verdict.matched) ++t.fp, ++l.fp;
+      else ++t.fn, ++l.fn;
+      mistakes += std::string(verdict.matched ? "FP " : "FN ") + topic.id + "  " + r.id + " [" + r.lang + "/" +
+                  (input.stem_language.empty() ? "-" : input.stem_language) + "]  " + r.title + "\n";
+      mistakes += std::string(verdict.matched ? "    fired: " : "    nearest miss: ") +
+                  (terms.empty() ? std::string(verdict.matched ? verdict.reason : "no term occurred") : Join(terms)) +
+                  (verdict.probability ? "  [" + verdict.reason + "]" : std::string()) + "\n";
+    }
+  }
+
+  TopicsEvalReport report;
+  char header[256];
+  std::snprintf(header, sizeof header, "%-28s %5s %5s %5s %4s %4s %4s\n", "topic", "P", "R", "F1", "tp", "fp", "fn");
+  report.text += std::to_string(records.value().size()) + " records, split " + options.split + "\n";
+  report.text += header;
+  double sum = 0;
+  report.lowest_f1 = 1;
+  for (const auto& topic : topics) {
+    if (!labelled.count(topic.id)) {
+      report.text += topic.id + ": no labelled records, not scored\n";
+      continue;
+    }
+    const Counts& c = by_topic[topic.id];
+    report.text += Row(topic.id, c);
+    if (auto alone = rule_only.find(topic.id); alone != rule_only.end()) {
+      report.text += Row("  rule only (no " + std::string(classify::NameOf(topic.learned->mode)) + " model)", alone->second);
+    }
+    sum += c.F1();
+    report.lowest_f1 = std::min(report.lowest_f1, c.F1());
+  }
+  const std::size_t scored = by_topic.size();
+  report.macro_f1 = scored == 0 ? 0 : sum / static_cast<double>(scored);
+  report.text += "macro-F1 " + Fixed(report.macro_f1) + " over " + std::to_string(scored) + " topics; lowest F1 " +
+                 Fixed(report.lowest_f1) + "\n";
+  for (const std::string& id : labelled) {
+    if (std::none_of(topics.begin(), topics.end(), [&](const classify::TopicRule& t) { return t.id == id; }) &&
+        options.rule.empty() && options.topic.empty()) {
+      report.text += "labelled topic '" + id + "' is not configured\n";
+    }
+  }
+  report.text += "\nby language (all topics together)\n";
+  std::snprintf(header, sizeof header, "%-28s %5s %5s %5s %4s %4s %4s\n", "lang", "P", "R", "F1", "tp", "fp", "fn");
+  report.text += header;
+  for (const auto& [lang, c] : by_lang) report.text += Row(lang, c);
+  if (!mistakes.empty()) report.text += "\n" + mistakes;
+  if (report.macro_f1 < options.min_macro_f1 || report.lowest_f1 < options.min_f1) {
+    report.below_floor = true;
+    report.text += "BELOW THE FLOOR: macro-F1 " + Fixed(report.macro_f1) + " (floor " + Fixed(options.min_macro_f1) +
+                   "), lowest topic F1 " + Fixed(report.lowest_f1) + " (floor " + Fixed(options.min_f1) + ")\n";
+  }
+  return report;
+}
+
+}  // namespace redwire::app
