@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "daemon/classify/fold.h"
+#include "daemon/classify/learned.h"
 #include "daemon/classify/stem.h"
 #include "daemon/classify/words.h"
 
@@ -809,6 +811,48 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
   return nullptr;
 }
 
+// The rule's part of a topic's decision, with the topic's model when it has
+// one. `features` is computed on the first need and reused for the item's
+// other topics.
+struct RuleDecision {
+  bool matched = false;
+  bool rule = false;        // the topic's rule matched
+  bool model_rule = false;  // propose mode: the looser rule matched
+  std::optional<double> probability;
+};
+
+RuleDecision DecideByRule(const TopicRule& topic, const MatchInput& input, std::optional<ModelFeatures>& features) {
+  RuleDecision d;
+  d.rule = topic.rule && topic.rule->Matches(input);
+  const LearnedSignal* learned = topic.learned.get();
+  if (!learned) {
+    d.matched = d.rule;
+    return d;
+  }
+  // The model is asked only where its answer decides: a rule match to
+  // confirm, or a proposal the looser rule backs.
+  if (learned->mode == ModelMode::kPropose) {
+    if (d.rule) {
+      d.matched = true;
+      return d;
+    }
+    d.model_rule = learned->model_rule && learned->model_rule->Matches(input);
+    if (!d.model_rule) return d;
+  } else if (!d.rule) {
+    return d;
+  }
+  if (!features) features = FeaturesOf(input);
+  d.probability = learned->model->Probability(*features);
+  d.matched = *d.probability >= learned->threshold;
+  return d;
+}
+
+std::string Fixed2(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
 }  // namespace
 
 MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags, std::string_view source_lang) {
@@ -933,18 +977,31 @@ Verdict Explain(const TopicRule& topic, const MatchInput& input) {
     v.reason = "tag " + *tag;
     return v;
   }
-  if (topic.rule && topic.rule->Matches(input)) {
-    v.reason = "rule";
-    v.terms = topic.rule->MatchedTerms(input);
+  std::optional<ModelFeatures> features;
+  const RuleDecision d = DecideByRule(topic, input, features);
+  v.matched = d.matched;
+  v.probability = d.probability;
+  if (d.rule) v.terms = topic.rule->MatchedTerms(input);
+  else if (d.model_rule) v.terms = topic.learned->model_rule->MatchedTerms(input);
+  if (!d.probability) {
+    v.reason = d.rule ? "rule" : "no match";
     return v;
   }
-  v.matched = false;
-  v.reason = "no match";
+  const std::string p = Fixed2(*d.probability);
+  const std::string threshold = Fixed2(topic.learned->threshold);
+  const bool agrees = *d.probability >= topic.learned->threshold;
+  if (topic.learned->mode == ModelMode::kConfirm) {
+    v.reason = agrees ? "rule, model " + p + " >= " + threshold : "rule, refused by model " + p + " < " + threshold;
+  } else {
+    v.reason = agrees ? "model " + p + " >= " + threshold + " and model_rule"
+                      : "model_rule, but model " + p + " < " + threshold;
+  }
   return v;
 }
 
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const MatchInput& input) {
   std::vector<std::string> ids;
+  std::optional<ModelFeatures> features;  // computed once, for the first topic whose model is asked
   for (const TopicRule& topic : topics) {
     if (Contains(topic.exclude_sources, input.source_id) ||
         FirstShared(topic.exclude_tags, input.source_tags) != nullptr) {
@@ -952,7 +1009,7 @@ std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const Ma
     }
     if (Contains(topic.sources, input.source_id) ||
         FirstShared(topic.tags, input.source_tags) != nullptr ||
-        (topic.rule && topic.rule->Matches(input))) {
+        DecideByRule(topic, input, features).matched) {
       ids.push_back(topic.id);
     }
   }

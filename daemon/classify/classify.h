@@ -23,6 +23,7 @@
 namespace redwire::classify {
 
 struct Words;  // the text fields cut into words and stems (words.h)
+struct LearnedSignal;  // a topic's learned second signal (learned.h)
 
 // An item as rules see it, folded and stemmed once and shared by every
 // topic. Each text field is read on its own, so a phrase never spans the
@@ -134,16 +135,24 @@ struct TopicRule {
   std::vector<std::string> tags;             // every item of sources with these tags
   std::vector<std::string> exclude_sources;  // never items of these sources
   std::vector<std::string> exclude_tags;     // never items of sources with these tags
+  // When set, the rule's decision also asks a model (learned.h): it must
+  // confirm the rule's match, or it proposes items a looser rule confirms.
+  std::shared_ptr<const LearnedSignal> learned;
 };
 
 // Why a topic took an item, or did not.
 struct Verdict {
   bool matched = false;
-  std::string reason;               // "rule", "source kke-en", "excluded tag x", "no match"
-  std::vector<std::string> terms;   // Rule::MatchedTerms when the rule decided
+  // "rule", "source kke-en", "excluded tag x", "no match"; with a model
+  // "rule, model 0.91 >= 0.50", "rule, refused by model 0.12 < 0.50",
+  // "model 0.74 >= 0.50 and model_rule".
+  std::string reason;
+  std::vector<std::string> terms;   // Rule::MatchedTerms (or model_rule's) when a rule decided
+  std::optional<double> probability;  // the model's, when it was asked
 };
 
-// Exclusions win; then an included source or tag; then the rule.
+// Exclusions win; then an included source or tag; then the rule, with the
+// topic's model when it has one.
 Verdict Explain(const TopicRule& topic, const MatchInput& input);
 
 // The topics an item belongs to, in the order given; `input` is

@@ -1,12 +1,15 @@
 #include "daemon/cli/topics_cli.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/live/live.h"
 #include "daemon/classify/classify.h"
+#include "daemon/classify/learned.h"
 #include "daemon/config/config.h"
 #include "store/store.h"
 
@@ -53,6 +56,22 @@ std::vector<std::string> TagsOf(const LiveConfig* config, const std::string& sou
 std::string LangOf(const LiveConfig* config, const std::string& source_id) {
   const config::Source* source = config ? config->source(source_id) : nullptr;
   return source ? source->lang : std::string();
+}
+
+// The model's probability for the item (asked or not), how it is used
+// and the features that moved it most.
+std::string ModelLine(const classify::LearnedSignal& learned, const classify::ModelFeatures& features) {
+  char head[160];
+  std::snprintf(head, sizeof head, "      model %.2f (%s, threshold %.2f; trained on %d in, %d out):",
+                learned.model->Probability(features), classify::NameOf(learned.mode), learned.threshold,
+                learned.model->positives(), learned.model->negatives());
+  std::string line = head;
+  for (const auto& c : learned.model->Top(features, 8)) {
+    char weight[32];
+    std::snprintf(weight, sizeof weight, " %+.2f ", c.weight);
+    line += weight + c.word;
+  }
+  return line + "\n";
 }
 
 }  // namespace
@@ -131,12 +150,17 @@ Result<TopicsReport> TopicsExplain(const std::string& item_id, const std::string
                  "\n";
   report.text += "  stored topics: " + (found->topics.empty() ? std::string("none") : Join(found->topics, ", ")) +
                  "\n";
+  std::optional<classify::ModelFeatures> features;  // with parts, for the topics that have a model
   for (const auto& topic : config.rules) {
     const auto verdict = classify::Explain(topic, input);
     if (verdict.matched) ++report.matched;
     report.text += std::string(verdict.matched ? "  + " : "  - ") + topic.id + ": " + verdict.reason;
     if (!verdict.terms.empty()) report.text += " (" + Join(verdict.terms, ", ") + ")";
     report.text += "\n";
+    if (topic.learned) {
+      if (!features) features = classify::FeaturesOf(input, true);
+      report.text += ModelLine(*topic.learned, *features);
+    }
   }
   std::vector<std::string> now_topics = classify::Classify(config.rules, input);
   std::vector<std::string> stored = found->topics;

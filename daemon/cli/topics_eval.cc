@@ -1,10 +1,7 @@
 #include "daemon/cli/topics_eval.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -12,45 +9,11 @@
 
 #include "daemon/live/live.h"
 #include "daemon/classify/classify.h"
+#include "daemon/classify/labelled.h"
+#include "daemon/classify/learned.h"
 
 namespace redwire::app {
 namespace {
-
-// A corpus is a few thousand headlines; anything far bigger is a mistake.
-constexpr std::size_t kMaxRecords = 200'000;
-
-struct Record {
-  std::string id, lang, title, summary, split;
-  std::set<std::string> topics;
-};
-
-Result<std::vector<Record>> ReadCorpus(const std::string& file, const std::string& split) {
-  std::ifstream in(file);
-  if (!in) return Error{"cannot open " + file};
-  std::vector<Record> records;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return Error{file + ":" + std::to_string(number) + ": not a JSON object"};
-    Record r;
-    try {
-      r.id = j.value("id", std::to_string(number));
-      r.lang = j.value("lang", "");
-      r.title = j.value("title", "");
-      r.summary = j.value("summary", "");
-      r.split = j.value("split", "");
-      for (const auto& t : j.value("topics", nlohmann::json::array())) r.topics.insert(t.get<std::string>());
-    } catch (const nlohmann::json::exception& e) {
-      return Error{file + ":" + std::to_string(number) + ": " + e.what()};
-    }
-    if (split != "all" && r.split != split) continue;
-    records.push_back(std::move(r));
-    if (records.size() > kMaxRecords) return Error{file + ": more than " + std::to_string(kMaxRecords) + " records"};
-  }
-  if (records.empty()) return Error{file + ": no records in split '" + split + "'"};
-  return records;
-}
 
 struct Counts {
   int tp = 0, fp = 0, fn = 0;
@@ -99,26 +62,34 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
     }
     if (topics.empty()) return Error{"no topic '" + options.topic + "' in " + options.config_dir};
   }
-  auto records = ReadCorpus(options.file, options.split);
+  auto records = classify::ReadLabelled(options.file, options.split);
   if (!records.ok()) return records.error();
 
   std::set<std::string> labelled;
-  for (const Record& r : records.value()) labelled.insert(r.topics.begin(), r.topics.end());
+  for (const classify::LabelledRecord& r : records.value()) labelled.insert(r.topics.begin(), r.topics.end());
   std::map<std::string, Counts> by_topic;
   std::map<std::string, Counts> by_lang;
+  // A topic with a model is scored as the daemon decides (rule and model)
+  // and, beside it, by its rule alone.
+  std::map<std::string, Counts> rule_only;
+  std::map<std::string, classify::TopicRule> without_model;
+  for (const auto& topic : topics) {
+    if (topic.learned) without_model.emplace(topic.id, topic).first->second.learned.reset();
+  }
   std::string mistakes;
-  for (const Record& r : records.value()) {
-    Item item;
-    item.source_id = "eval";
-    item.id = r.id;
-    item.title = r.title;
-    item.summary_text = r.summary;
-    item.language = r.lang;
-    const classify::MatchInput input = classify::Prepare(item);
+  for (const classify::LabelledRecord& r : records.value()) {
+    const classify::MatchInput input = classify::Prepare(classify::ItemOf(r, "eval"));
     for (const auto& topic : topics) {
       if (!labelled.count(topic.id)) continue;
       const classify::Verdict verdict = classify::Explain(topic, input);
       const bool expected = r.topics.count(topic.id) > 0;
+      if (topic.learned) {
+        const bool matched = classify::Explain(without_model.at(topic.id), input).matched;
+        Counts& c = rule_only[topic.id];
+        if (matched && expected) ++c.tp;
+        else if (matched) ++c.fp;
+        else if (expected) ++c.fn;
+      }
       Counts& t = by_topic[topic.id];
       Counts& l = by_lang[r.lang.empty() ? "-" : r.lang];
       if (verdict.matched && expected) {
@@ -135,7 +106,7 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
                   (input.stem_language.empty() ? "-" : input.stem_language) + "]  " + r.title + "\n";
       mistakes += std::string(verdict.matched ? "    fired: " : "    nearest miss: ") +
                   (terms.empty() ? std::string(verdict.matched ? verdict.reason : "no term occurred") : Join(terms)) +
-                  "\n";
+                  (verdict.probability ? "  [" + verdict.reason + "]" : std::string()) + "\n";
     }
   }
 
@@ -153,6 +124,9 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
     }
     const Counts& c = by_topic[topic.id];
     report.text += Row(topic.id, c);
+    if (auto alone = rule_only.find(topic.id); alone != rule_only.end()) {
+      report.text += Row("  rule only (no " + std::string(classify::NameOf(topic.learned->mode)) + " model)", alone->second);
+    }
     sum += c.F1();
     report.lowest_f1 = std::min(report.lowest_f1, c.F1());
   }

@@ -110,6 +110,18 @@ class TableReader {
     return std::nullopt;
   }
 
+  bool Has(const char* key) const { return table_.get(key) != nullptr; }
+
+  // A float or an integer.
+  std::optional<double> Number(const char* key) {
+    const toml::node* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* f = node->as_floating_point()) return f->get();
+    if (const auto* i = node->as_integer()) return static_cast<double>(i->get());
+    problems_.Add(WhereOf(file_, *node), std::string("'") + key + "' must be a number");
+    return std::nullopt;
+  }
+
   std::optional<std::int64_t> Integer(const char* key) {
     const toml::node* node = table_.get(key);
     if (!node) return std::nullopt;
@@ -297,9 +309,46 @@ void ReadSource(const std::string& file, const toml::table& t, Problems& problem
   out.sources.push_back(std::move(s));
 }
 
+// `model`, `model_threshold`, `model_rule`: checked here, trained by the
+// app once the whole config is read.
+void ReadTopicModel(TableReader& r, Topic& topic, Problems& problems) {
+  const std::string name = "topic '" + topic.id + "': ";
+  topic.model = r.String("model", false).value_or("");
+  topic.model_where = r.WhereOfKey("model");
+  topic.model_rule = r.String("model_rule", false).value_or("");
+  topic.model_rule_where = r.WhereOfKey("model_rule");
+  const bool has_threshold = r.Has("model_threshold");
+  if (auto t = r.Number("model_threshold")) {
+    if (!(*t > 0 && *t < 1)) problems.Add(r.WhereOfKey("model_threshold"), name + "model_threshold must be between 0 and 1");
+    else topic.model_threshold = *t;
+  }
+  if (topic.model.empty()) {
+    if (r.Has("model")) problems.Add(topic.model_where, name + "model must be \"confirm\" or \"propose\"");
+    if (has_threshold) problems.Add(r.WhereOfKey("model_threshold"), name + "model_threshold without model");
+    if (r.Has("model_rule")) problems.Add(topic.model_rule_where, name + "model_rule without model = \"propose\"");
+    return;
+  }
+  if (topic.model != "confirm" && topic.model != "propose") {
+    problems.Add(topic.model_where, name + "unknown model mode '" + ShownKey(topic.model) +
+                                        "' (expected \"confirm\" or \"propose\")");
+    return;
+  }
+  if (topic.match.empty()) {
+    problems.Add(topic.model_where, name + "model needs a match rule: the model never decides alone");
+  }
+  if (topic.model == "confirm" && r.Has("model_rule")) {
+    problems.Add(topic.model_rule_where, name + "model_rule is for model = \"propose\"; \"confirm\" checks the match rule");
+  }
+  if (topic.model == "propose" && topic.model_rule.empty()) {
+    problems.Add(topic.model_where, name + "model = \"propose\" needs model_rule, the looser rule that must confirm "
+                                           "what the model proposes");
+  }
+}
+
 void ReadTopic(const std::string& file, const toml::table& t, Problems& problems, Catalog& out) {
   TableReader r(file, t, problems,
-                {"id", "title", "match", "sources", "tags", "exclude_sources", "exclude_tags", "dedup"});
+                {"id", "title", "match", "sources", "tags", "exclude_sources", "exclude_tags", "dedup", "model",
+                 "model_threshold", "model_rule"});
   Topic topic;
   topic.where = WhereOf(file, t);
   topic.id = r.String("id", true).value_or("");
@@ -316,6 +365,7 @@ void ReadTopic(const std::string& file, const toml::table& t, Problems& problems
   const bool by_list = !topic.sources.empty() || !topic.tags.empty();
   topic.match = r.String("match", !by_list).value_or("");
   topic.match_where = r.WhereOfKey("match");
+  ReadTopicModel(r, topic, problems);
   out.topics.push_back(std::move(topic));
 }
 
@@ -337,7 +387,8 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
   TableReader r(file, t, problems,
                 {"user_agent", "feed_entries", "allow_private", "public_url", "max_concurrency", "per_host",
                  "host_delay", "proxy", "connect_timeout", "timeout", "low_speed_time", "max_body",
-                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min", "control_token"});
+                 "max_redirects", "publish_dir", "external_hub", "keep_days", "keep_min", "control_token",
+                 "topic_training"});
   if (auto ua = r.String("user_agent", false)) {
     const bool printable = !ua->empty() && ua->size() <= 256 &&
                            std::none_of(ua->begin(), ua->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
@@ -412,6 +463,14 @@ void ReadSettings(const std::string& file, const toml::table& t, Problems& probl
       problems.Add(r.WhereOfKey("control_token"),
                    "control_token must be 16..256 characters of A-Z a-z 0-9 - . _ ~ + / = (e.g. openssl rand -hex 24)");
     else out.settings.control_token = *token;
+  }
+  if (auto training = r.String("topic_training", false)) {
+    if (training->empty() || training->find('\0') != std::string::npos) {
+      problems.Add(r.WhereOfKey("topic_training"), "topic_training must be a file path");
+    } else {
+      out.settings.topic_training = *training;
+      out.settings.topic_training_where = r.WhereOfKey("topic_training");
+    }
   }
   if (auto hub = r.String("external_hub", false)) {
     if (!util::IsHttpUrl(*hub)) problems.Add(r.WhereOfKey("external_hub"), "external_hub must be an http:// or https:// URL");

@@ -57,6 +57,13 @@ struct Topic {
   std::vector<std::string> exclude_sources;  // never items of these sources
   std::vector<std::string> exclude_tags;     // never items of sources with these tags
   bool dedup = true;  // one entry per duplicate cluster, not one per copy
+  // The learned second signal (docs/topics.md): "" (rules only), "confirm"
+  // or "propose", checked here; trained from Settings::topic_training.
+  std::string model;
+  double model_threshold = 0.5;  // the model agrees at p >= this, 0 < t < 1
+  std::string model_rule;        // propose only (and required there): the looser rule
+  Where model_where;             // of the model value
+  Where model_rule_where;
   Where where;        // of the topic table
   Where match_where;  // of the match value, so rule errors point into it
 };
@@ -97,6 +104,10 @@ struct Settings {
   // <control_token>" are accepted from any peer; without it only from
   // loopback peers that are not a proxy's forwarded requests.
   std::string control_token;
+  // The labelled corpus (JSON lines) whose dev records train the topics
+  // that set `model`; relative to the config directory unless absolute.
+  std::string topic_training;
+  Where topic_training_where;
 };
 
 struct Catalog {

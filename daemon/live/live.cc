@@ -1,5 +1,7 @@
 #include "daemon/live/live.h"
 
+#include "daemon/live/topic_models.h"
+
 #include <cstdlib>
 #include <optional>
 
@@ -83,6 +85,7 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
     added.exclude_sources = topic.exclude_sources;
     added.exclude_tags = topic.exclude_tags;
   }
+  TrainTopicModels(read.catalog, config_dir, live->concepts, live->rules, read.problems);
   if (!read.problems.empty()) {
     config::SortProblems(read.problems);
     std::string joined;
