@@ -345,7 +345,13 @@ std::uint64_t SimHash(std::string_view folded) {
 }
 
 std::vector<std::uint32_t> LeadShingles(std::string_view folded) {
-  const std::string skeleton = SkeletonText(folded);
+  // Only the opening is read: folded text has single spaces between words.
+  std::size_t end = 0;
+  for (std::size_t w = 0; w < kLeadWords; ++w) {
+    end = folded.find(' ', w == 0 ? 0 : end + 1);
+    if (end == std::string_view::npos) break;
+  }
+  const std::string skeleton = SkeletonText(folded.substr(0, end));
   const std::vector<std::string_view> words = Words(skeleton);
   const std::size_t n = std::min(words.size(), kLeadWords);
   std::vector<std::uint32_t> out;

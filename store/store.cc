@@ -549,6 +549,8 @@ constexpr UnixTime kDedupWindow = 14 * 24 * 3600;
 constexpr int kBands = 8;
 constexpr std::size_t kMaxCandidates = 1024;
 constexpr std::size_t kLeadAnchors = 16;
+constexpr std::size_t kMaxLeadCandidates = 64;
+constexpr std::size_t kMinAnchorHits = 2;
 constexpr std::size_t kLeadBuckets = 1 << 16;
 static_assert(kNearDuplicateDistance < kBands, "band lookup would miss near-duplicates");
 
@@ -681,26 +683,33 @@ class NearIndex {
 
   std::int64_t FindByLead(const std::vector<std::uint32_t>& lead, std::uint64_t source,
                           UnixTime published) const {
-    // Entries sharing an anchor; a common phrase's bucket is read newest
-    // first and only kMaxCandidates deep, as above.
-    std::vector<std::uint64_t> found;
+    // Entries with an anchor in `lead`. A bucket holds about 5 anchors per
+    // 20 000 entries; one that holds more than kMaxLeadCandidates is a common
+    // phrase, read newest first and only that deep. An entry is compared
+    // only if kMinAnchorHits of its anchors are in `lead`: one shared phrase
+    // is no evidence, and a true copy shares several (16 if it holds the
+    // stored lead; 7 on average for a 30-word summary of a 64-word one).
+    std::vector<std::uint64_t>& found = found_;
+    found.clear();
     for (const std::uint32_t shingle : lead) {
       const auto& bucket = lead_buckets_[LeadBucket(shingle)];
       const auto oldest = Live(bucket);
       std::size_t compared = 0;
-      for (auto it = bucket.end(); it != oldest && compared < kMaxCandidates; ++compared) {
+      for (auto it = bucket.end(); it != oldest && compared < kMaxLeadCandidates; ++compared) {
         --it;
         if (it->key == shingle) found.push_back(it->seq);
       }
     }
     std::sort(found.begin(), found.end());
-    found.erase(std::unique(found.begin(), found.end()), found.end());
     std::int64_t best = 0;
     double best_share = kNearDuplicateContainment;
     UnixTime best_published = 0;
-    for (const std::uint64_t seq : found) {
-      const Entry& e = entries_[static_cast<std::size_t>(seq - base_)];
-      if (!Eligible(e, source, published)) continue;
+    for (auto run = found.begin(); run != found.end();) {
+      const auto next = std::upper_bound(run, found.end(), *run);
+      const auto hits = static_cast<std::size_t>(next - run);
+      const Entry& e = entries_[static_cast<std::size_t>(*run - base_)];
+      run = next;
+      if (hits < kMinAnchorHits || !Eligible(e, source, published)) continue;
       const double share = LeadContainment(e.lead, lead);
       if (share < best_share) continue;
       if (share > best_share || !best || e.published < best_published) {
@@ -717,6 +726,7 @@ class NearIndex {
   std::size_t stale_ = 0;   // bucket slots pointing before base_
   std::array<Slots, kBands * 256> buckets_;
   std::vector<Slots> lead_buckets_;
+  mutable std::vector<std::uint64_t> found_;  // FindByLead's, kept to save allocations
 };
 
 std::uint64_t SourceKey(std::string_view source_id) {
@@ -1124,7 +1134,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
             date_is_first_seen = select.getColumn(3).getInt() != 0;
           }
           select.reset();
-          const Folded folded = FoldItem(item);
+          Folded folded = FoldItem(item);
           BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash,
                    folded.simhash);
           update.exec();
@@ -1140,10 +1150,10 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
           clear_topics.exec();
           clear_topics.reset();
           near.Add({row_id, SourceKey(item.source_id), published, now, folded.simhash,
-                    folded.lead});
+                    std::move(folded.lead)});
         } else {
           select.reset();
-          const Folded folded = FoldItem(item);
+          Folded folded = FoldItem(item);
           const std::uint64_t source_key = SourceKey(item.source_id);
 
           // The row this item duplicates: same canonical link, else the
@@ -1195,7 +1205,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
             spdlog::debug("store: upsert {}: item {} duplicates row {}", item.source_id, item.id,
                           twin);
           }
-          near.Add({row_id, source_key, published, now, folded.simhash, folded.lead});
+          near.Add({row_id, source_key, published, now, folded.simhash, std::move(folded.lead)});
         }
 
         for (const std::string& topic : topics[i]) {
