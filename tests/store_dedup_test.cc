@@ -218,6 +218,16 @@ TEST_CASE("the near-duplicate threshold separates republications from other stat
   // The threshold sits with room on both sides.
   INFO("worst true pair " << worst_same << ", closest different pair " << closest_different);
   CHECK(closest_different - worst_same >= 8);
+  // The leads of these long statements agree: a boilerplate opening ("The
+  // KKE calls ...") is not enough to merge two of them.
+  for (const auto& [a, b] : same) {
+    INFO(a << " vs " << b);
+    CHECK(LeadContainment(Lead(Load(a)), Lead(Load(b))) >= kNearDuplicateContainment);
+  }
+  for (const auto& [a, b] : different) {
+    INFO(a << " vs " << b << ": " << LeadContainment(Lead(Load(a)), Lead(Load(b))));
+    CHECK(LeadContainment(Lead(Load(a)), Lead(Load(b))) < kNearDuplicateContainment - 0.2);
+  }
 }
 
 TEST_CASE("texts too short to fingerprint are never near-duplicates", "[store][dedup]") {
