@@ -420,7 +420,7 @@ TEST_CASE("a rolled-back batch leaves no fingerprint behind", "[store][dedup]") 
   CHECK(Merged(*store).size() == 2);
 }
 
-TEST_CASE("a short statement and its copy share their lead; distinct short items do not",
+TEST_CASE("a short statement and its copy share their lead, distinct short items do not",
           "[store][dedup]") {
   // near_duplicates.jsonl:1, the SolidNet copy of a KKE statement: the
   // party's name before the title, a language list after it. 83 and 90
