@@ -143,4 +143,47 @@ std::uint64_t SimHash(std::string_view folded) {
   return out == 0 ? 1 : out;
 }
 
+std::vector<std::uint32_t> LeadShingles(std::string_view folded) {
+  // Only the opening is read: folded text has single spaces between words.
+  std::size_t end = 0;
+  for (std::size_t w = 0; w < kLeadWords; ++w) {
+    end = folded.find(' ', w == 0 ? 0 : end + 1);
+    if (end == std::string_view::npos) break;
+  }
+  const std::string skeleton = SkeletonText(folded.substr(0, end));
+  const std::vector<std::string_view> words = Words(skeleton);
+  const std::size_t n = std::min(words.size(), kLeadWords);
+  std::vector<std::uint32_t> out;
+  if (n < kMinLeadShingles + 2) return out;
+  out.reserve(n - 2);
+  for (std::size_t i = 0; i + 2 < n; ++i) {
+    std::uint64_t h = Fnv(words[i]);
+    h = Fnv(" ", h);
+    h = Fnv(words[i + 1], h);
+    h = Fnv(" ", h);
+    out.push_back(static_cast<std::uint32_t>(Mix(Fnv(words[i + 2], h)) >> 32));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() < kMinLeadShingles) out.clear();
+  return out;
+}
+
+double LeadContainment(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b) {
+  if (a.empty() || b.empty()) return 0;
+  std::size_t common = 0;
+  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+    if (*i < *j) {
+      ++i;
+    } else if (*j < *i) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+    }
+  }
+  return static_cast<double>(common) / static_cast<double>(std::min(a.size(), b.size()));
+}
+
 }  // namespace redwire::store

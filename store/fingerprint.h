@@ -48,4 +48,26 @@ inline int Distance(std::uint64_t a, std::uint64_t b) {
 // statements about the same subject.
 inline constexpr int kNearDuplicateDistance = 7;
 
+// The opening of a text as a set: the hashes of the three-word shingles of
+// its first kLeadWords folded words (look-alike letters read as Latin, as in
+// SimHash), sorted and without repeats. SimHash needs a long text: a short
+// statement and its copy with a source prefix and a language list appended
+// differ in a tenth of their shingles and so by 9-12 bits. Sets compare
+// short texts exactly. Texts of fewer than kMinLeadShingles shingles get an
+// empty set: a bare headline says too little to tell two items apart.
+std::vector<std::uint32_t> LeadShingles(std::string_view folded);
+inline constexpr std::size_t kLeadWords = 64;
+inline constexpr std::size_t kMinLeadShingles = 16;
+
+// The share of the smaller lead found in the other one: 1 when one text is
+// the other with words added before or after (a prefix "CP of Greece,", a
+// lead paragraph, a list of languages), low for two texts that only share a
+// subject. 0 when either set is empty.
+double LeadContainment(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b);
+
+// Two texts are near-duplicates when their leads overlap this much or more.
+// Chosen by tests/store_dedup_test.cc on tests/fixtures/topics: the copies of
+// near_duplicates.jsonl against every pair of distinct labelled headlines.
+inline constexpr double kNearDuplicateContainment = 0.55;
+
 }  // namespace redwire::store

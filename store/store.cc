@@ -247,6 +247,7 @@ struct Folded {
   std::string title;
   std::string body;  // summary and content, for search
   std::uint64_t simhash = 0;
+  std::vector<std::uint32_t> lead;  // LeadShingles, for short texts
 };
 
 Folded FoldItem(const Item& item) {
@@ -257,7 +258,9 @@ Folded FoldItem(const Item& item) {
   // The fingerprint reads the fullest text once: a feed may carry the
   // statement as content while another gives it as summary.
   const std::string& text = content.size() >= summary.size() ? content : summary;
-  f.simhash = SimHash(f.title + " " + text);
+  const std::string fingerprinted = f.title + " " + text;
+  f.simhash = SimHash(fingerprinted);
+  f.lead = LeadShingles(fingerprinted);
   f.body = std::move(summary);
   if (!content.empty()) {
     if (!f.body.empty()) f.body += ' ';
@@ -360,16 +363,30 @@ Result<std::string> FtsQuery(std::string_view text) {
 }
 
 // --- Near-duplicate candidates of the last kDedupWindow, in memory (writer
-// only). A fingerprint is cut into 8 bands of 8 bits: two fingerprints at most
-// kNearDuplicateDistance (< 8) bits apart agree on at least one whole band, so
-// looking in the 8 matching buckets finds every candidate. A bucket holds
-// about 1/256 of the window; one that holds far more is boilerplate (the same
-// text under many titles), and only its newest kMaxCandidates are compared,
-// so such a text cannot make ingest quadratic.
+// only), found two ways.
+//
+// By fingerprint: a fingerprint is cut into 8 bands of 8 bits: two
+// fingerprints at most kNearDuplicateDistance (< 8) bits apart agree on at
+// least one whole band, so looking in the 8 matching buckets finds every
+// candidate. A bucket holds about 1/256 of the window; one that holds far
+// more is boilerplate (the same text under many titles), and only its newest
+// kMaxCandidates are compared, so such a text cannot make ingest quadratic.
+//
+// By lead (texts too short for a fingerprint to be reliable): an entry is
+// filed under its kLeadAnchors smallest shingle hashes, a new item looks up
+// every shingle of its lead, and the entries found are compared with
+// LeadContainment. A copy that holds the stored text finds it by any anchor;
+// a stored text that holds the new one misses it only if none of its anchors
+// is in the new lead: at the least containment possible, 16 shingles inside
+// 62, (1 - 16/62)^16 < 1 %.
 
 constexpr UnixTime kDedupWindow = 14 * 24 * 3600;
 constexpr int kBands = 8;
 constexpr std::size_t kMaxCandidates = 1024;
+constexpr std::size_t kLeadAnchors = 16;
+constexpr std::size_t kMaxLeadCandidates = 64;
+constexpr std::size_t kMinAnchorHits = 2;
+constexpr std::size_t kLeadBuckets = 1 << 16;
 static_assert(kNearDuplicateDistance < kBands, "band lookup would miss near-duplicates");
 
 class NearIndex {
@@ -379,13 +396,23 @@ class NearIndex {
     std::uint64_t source = 0;  // hash of the source id
     UnixTime published = 0;
     UnixTime first_seen = 0;
-    std::uint64_t simhash = 0;
+    std::uint64_t simhash = 0;          // 0: none
+    std::vector<std::uint32_t> lead;    // empty: none
   };
 
-  void Add(const Entry& e) {
+  NearIndex() : lead_buckets_(kLeadBuckets) {}
+
+  // An entry with neither a fingerprint nor a lead is not kept.
+  void Add(Entry e) {
+    if (e.simhash == 0 && e.lead.empty()) return;
     const std::uint64_t seq = End();
-    entries_.push_back(e);
-    for (int b = 0; b < kBands; ++b) buckets_[Bucket(e.simhash, b)].push_back({e.simhash, seq});
+    if (e.simhash) {
+      for (int b = 0; b < kBands; ++b) buckets_[Bucket(e.simhash, b)].push_back({e.simhash, seq});
+    }
+    for (std::size_t k = 0; k < std::min(kLeadAnchors, e.lead.size()); ++k) {
+      lead_buckets_[LeadBucket(e.lead[k])].push_back({e.lead[k], seq});
+    }
+    entries_.push_back(std::move(e));
   }
 
   // The position of the next Add, for Truncate.
@@ -397,9 +424,14 @@ class NearIndex {
     while (End() > end) {
       const std::uint64_t last = End() - 1;
       const Entry& e = entries_.back();
-      for (int b = 0; b < kBands; ++b) {
-        auto& bucket = buckets_[Bucket(e.simhash, b)];
+      auto drop = [last](Slots& bucket) {
         if (!bucket.empty() && bucket.back().seq == last) bucket.pop_back();
+      };
+      if (e.simhash) {
+        for (int b = 0; b < kBands; ++b) drop(buckets_[Bucket(e.simhash, b)]);
+      }
+      for (std::size_t k = 0; k < std::min(kLeadAnchors, e.lead.size()); ++k) {
+        drop(lead_buckets_[LeadBucket(e.lead[k])]);
       }
       entries_.pop_back();
     }
@@ -409,19 +441,58 @@ class NearIndex {
   // order, so they leave from the front.
   void Expire(UnixTime cutoff) {
     while (!entries_.empty() && entries_.front().first_seen < cutoff) {
+      const Entry& e = entries_.front();
+      stale_ += (e.simhash ? kBands : 0) + std::min(kLeadAnchors, e.lead.size());
       entries_.pop_front();
       ++base_;
-      stale_ += kBands;
     }
-    if (stale_ > 4096 && stale_ > entries_.size() * kBands) {
+    if (stale_ > 4096 && stale_ > entries_.size() * (kBands + kLeadAnchors)) {
       for (auto& bucket : buckets_) bucket.erase(bucket.begin(), Live(bucket));
+      for (auto& bucket : lead_buckets_) bucket.erase(bucket.begin(), Live(bucket));
       stale_ = 0;
     }
   }
 
   // The row of the closest fingerprint from another source published within
-  // the window of `published`, earliest on ties; 0 when there is none.
-  std::int64_t Find(std::uint64_t simhash, std::uint64_t source, UnixTime published) const {
+  // the window of `published`, earliest on ties; else the row whose lead
+  // holds the most of `lead` (at least kNearDuplicateContainment), earliest on
+  // ties; 0 when there is none.
+  std::int64_t Find(std::uint64_t simhash, const std::vector<std::uint32_t>& lead,
+                    std::uint64_t source, UnixTime published) const {
+    if (simhash) {
+      if (const std::int64_t row = FindBySimHash(simhash, source, published)) return row;
+    }
+    if (!lead.empty()) return FindByLead(lead, source, published);
+    return 0;
+  }
+
+ private:
+  // The fingerprint (or shingle hash) is kept beside its entry's position so
+  // that a scan reads the bucket alone until a candidate is close enough.
+  struct Slot {
+    std::uint64_t key;
+    std::uint64_t seq;
+  };
+  using Slots = std::vector<Slot>;
+
+  static std::size_t Bucket(std::uint64_t simhash, int band) {
+    return static_cast<std::size_t>(band) * 256 + ((simhash >> (8 * band)) & 0xff);
+  }
+  static std::size_t LeadBucket(std::uint32_t shingle) { return shingle & (kLeadBuckets - 1); }
+
+  // The first slot of `bucket` whose entry has not expired.
+  Slots::const_iterator Live(const Slots& bucket) const {
+    return std::partition_point(bucket.begin(), bucket.end(),
+                                [this](const Slot& s) { return s.seq < base_; });
+  }
+
+  bool Eligible(const Entry& e, std::uint64_t source, UnixTime published) const {
+    return e.source != source &&
+           std::max(e.published, published) - std::min(e.published, published) <= kDedupWindow;
+  }
+
+  std::int64_t FindBySimHash(std::uint64_t simhash, std::uint64_t source,
+                             UnixTime published) const {
     std::int64_t best = 0;
     int best_distance = kNearDuplicateDistance + 1;
     UnixTime best_published = 0;
@@ -431,13 +502,10 @@ class NearIndex {
       std::size_t compared = 0;
       for (auto it = bucket.end(); it != oldest && compared < kMaxCandidates; ++compared) {
         --it;
-        const int d = Distance(it->simhash, simhash);
+        const int d = Distance(it->key, simhash);
         if (d > best_distance) continue;
         const Entry& e = entries_[static_cast<std::size_t>(it->seq - base_)];
-        if (e.source == source) continue;
-        if (std::max(e.published, published) - std::min(e.published, published) > kDedupWindow) {
-          continue;
-        }
+        if (!Eligible(e, source, published)) continue;
         if (d < best_distance || (best && e.published < best_published)) {
           best = e.row_id;
           best_distance = d;
@@ -448,29 +516,52 @@ class NearIndex {
     return best;
   }
 
- private:
-  // The fingerprint is kept beside its entry's position so that a scan reads
-  // the bucket alone until a candidate is close enough.
-  struct Slot {
-    std::uint64_t simhash;
-    std::uint64_t seq;
-  };
-  using Slots = std::vector<Slot>;
-
-  static std::size_t Bucket(std::uint64_t simhash, int band) {
-    return static_cast<std::size_t>(band) * 256 + ((simhash >> (8 * band)) & 0xff);
-  }
-
-  // The first slot of `bucket` whose entry has not expired.
-  Slots::const_iterator Live(const Slots& bucket) const {
-    return std::partition_point(bucket.begin(), bucket.end(),
-                                [this](const Slot& s) { return s.seq < base_; });
+  std::int64_t FindByLead(const std::vector<std::uint32_t>& lead, std::uint64_t source,
+                          UnixTime published) const {
+    // Entries with an anchor in `lead`. A bucket holds about 5 anchors per
+    // 20 000 entries; one that holds more than kMaxLeadCandidates is a common
+    // phrase, read newest first and only that deep. An entry is compared
+    // only if kMinAnchorHits of its anchors are in `lead`: one shared phrase
+    // is no evidence, and a true copy shares several (16 if it holds the
+    // stored lead; 7 on average for a 30-word summary of a 64-word one).
+    std::vector<std::uint64_t>& found = found_;
+    found.clear();
+    for (const std::uint32_t shingle : lead) {
+      const auto& bucket = lead_buckets_[LeadBucket(shingle)];
+      const auto oldest = Live(bucket);
+      std::size_t compared = 0;
+      for (auto it = bucket.end(); it != oldest && compared < kMaxLeadCandidates; ++compared) {
+        --it;
+        if (it->key == shingle) found.push_back(it->seq);
+      }
+    }
+    std::sort(found.begin(), found.end());
+    std::int64_t best = 0;
+    double best_share = kNearDuplicateContainment;
+    UnixTime best_published = 0;
+    for (auto run = found.begin(); run != found.end();) {
+      const auto next = std::upper_bound(run, found.end(), *run);
+      const auto hits = static_cast<std::size_t>(next - run);
+      const Entry& e = entries_[static_cast<std::size_t>(*run - base_)];
+      run = next;
+      if (hits < kMinAnchorHits || !Eligible(e, source, published)) continue;
+      const double share = LeadContainment(e.lead, lead);
+      if (share < best_share) continue;
+      if (share > best_share || !best || e.published < best_published) {
+        best = e.row_id;
+        best_share = share;
+        best_published = e.published;
+      }
+    }
+    return best;
   }
 
   std::deque<Entry> entries_;
   std::uint64_t base_ = 0;  // sequence number of entries_.front()
   std::size_t stale_ = 0;   // bucket slots pointing before base_
   std::array<Slots, kBands * 256> buckets_;
+  std::vector<Slots> lead_buckets_;
+  mutable std::vector<std::uint64_t> found_;  // FindByLead's, kept to save allocations
 };
 
 std::uint64_t SourceKey(std::string_view source_id) { return util::Fnv1a64(source_id); }
@@ -675,25 +766,32 @@ Result<int> CheckedVersion(SQLite::Database& db, const std::string& path) {
 struct Store::Impl {
   Impl(std::string path, SQLite::Database db) : path_(std::move(path)), db_(std::move(db)) {}
 
-  // Fills the near-duplicate index with the window's fingerprints. Row ids
-  // grow with first-seen time, so the walk stops at the window's edge.
+  // Fills the near-duplicate index with the window's fingerprints and
+  // leads. Row ids grow with first-seen time, so the walk stops at the
+  // window's edge. Leads are not stored: they are folded again from the
+  // stored text, so stores of every schema version get them.
   void LoadNearIndex(UnixTime now) {
     SQLite::Statement st(db_,
-                         "SELECT row_id, source_id, published, first_seen, simhash FROM item "
-                         "ORDER BY row_id DESC");
+                         "SELECT row_id, source_id, published, first_seen, simhash, title, "
+                         "summary_text, content_text FROM item ORDER BY row_id DESC");
     std::vector<NearIndex::Entry> recent;
     while (st.executeStep()) {
       NearIndex::Entry e;
       e.first_seen = st.getColumn(3).getInt64();
       if (e.first_seen < now - kDedupWindow) break;
+      Item it;
+      it.title = st.getColumn(5).getString();
+      it.summary_text = st.getColumn(6).getString();
+      it.content_text = st.getColumn(7).getString();
+      e.lead = FoldItem(it).lead;
       e.simhash = static_cast<std::uint64_t>(st.getColumn(4).getInt64());
-      if (e.simhash == 0) continue;
+      if (e.simhash == 0 && e.lead.empty()) continue;
       e.row_id = st.getColumn(0).getInt64();
       e.source = SourceKey(st.getColumn(1).getString());
       e.published = st.getColumn(2).getInt64();
-      recent.push_back(e);
+      recent.push_back(std::move(e));
     }
-    for (auto it = recent.rbegin(); it != recent.rend(); ++it) near_.Add(*it);
+    for (auto it = recent.rbegin(); it != recent.rend(); ++it) near_.Add(std::move(*it));
   }
 
   // Upsert's statements, prepared on its first call and kept: preparing them
@@ -884,7 +982,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
             date_is_first_seen = select.getColumn(3).getInt() != 0;
           }
           select.reset();
-          const Folded folded = FoldItem(item);
+          Folded folded = FoldItem(item);
           BindItem(update, item, published, std::max(item.updated, now), date_is_first_seen, hash,
                    folded.simhash);
           update.exec();
@@ -899,12 +997,11 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
           clear_topics.bind(1, row_id);
           clear_topics.exec();
           clear_topics.reset();
-          if (folded.simhash) {
-            near.Add({row_id, SourceKey(item.source_id), published, now, folded.simhash});
-          }
+          near.Add({row_id, SourceKey(item.source_id), published, now, folded.simhash,
+                    std::move(folded.lead)});
         } else {
           select.reset();
-          const Folded folded = FoldItem(item);
+          Folded folded = FoldItem(item);
           const std::uint64_t source_key = SourceKey(item.source_id);
 
           // The row this item duplicates: same canonical link, else the
@@ -920,8 +1017,8 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
             }
             same_link.reset();
           }
-          if (!twin && folded.simhash) {
-            twin = near.Find(folded.simhash, source_key, published);
+          if (!twin) {
+            twin = near.Find(folded.simhash, folded.lead, source_key, published);
             if (twin) {
               cluster_of.bind(1, twin);
               if (cluster_of.executeStep()) {
@@ -956,7 +1053,7 @@ Result<std::vector<UpsertStats>> Store::UpsertMany(std::span<const UpsertBatch> 
             spdlog::debug("store: upsert {}: item {} duplicates row {}", item.source_id, item.id,
                           twin);
           }
-          if (folded.simhash) near.Add({row_id, source_key, published, now, folded.simhash});
+          near.Add({row_id, source_key, published, now, folded.simhash, std::move(folded.lead)});
         }
 
         for (const std::string& topic : topics[i]) {

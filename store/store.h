@@ -144,8 +144,8 @@ class Store {
 
   // A new item joins the cluster of an item from another source with the same
   // canonical link, or else with a near-duplicate title and text (SimHash,
-  // see fingerprint.h) published within 14 days of it. An edited item stays
-  // in its cluster.
+  // or for short texts the overlap of their leads; see fingerprint.h)
+  // published within 14 days of it. An edited item stays in its cluster.
 
   // Newest first by published time, then row id. Each StoredItem's topics are
   // sorted. A search that is not valid (e.g. only exclusions) is an error
