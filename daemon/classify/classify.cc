@@ -828,10 +828,13 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
 // distinct folded word and stem of each field is looked up once, which
 // gives every place a term's first word occurs; a leaf is then a bit test,
 // or for a phrase the check of its later words at those places, and NEAR
-// compares the places. The answers are Evaluate's (tested against it).
+// compares the places. Equal parts of rules (a concept in one scope, a
+// NEAR clause) are one op, answered once per item, and an OR of one-word
+// terms (most concepts) is a list of numbers. The answers are Evaluate's
+// (tested against it).
 class TermTable {
  public:
-  explicit TermTable(const std::vector<TopicRule>& topics) {
+  explicit TermTable(const std::vector<TopicRule>& topics) : trie_(1) {
     for (const TopicRule& topic : topics) {
       roots_.push_back(topic.rule ? topic.rule->root_ : nullptr);
       programs_.push_back(roots_.back() ? Compile(*roots_.back()) : kNone);
@@ -854,6 +857,8 @@ class TermTable {
   void Read(const MatchInput& in) {
     in_ = &in;
     present_.assign(words_.size(), 0);
+    answers_.assign(ops_.size(), kUnknown);
+    presence_.assign(ops_.size(), kUnknownPresence);
     hits_.clear();
     if (!in.words) return;
     const Words& w = *in.words;
@@ -890,19 +895,24 @@ class TermTable {
   }
 
   // Whether topic i's rule matches the item last read.
-  bool Matches(std::size_t topic) const { return programs_[topic] != kNone && Run(programs_[topic]); }
+  bool Matches(std::size_t topic) { return programs_[topic] != kNone && Run(programs_[topic]); }
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::uint8_t kAllFields = 7;
 
-  // One node of a rule: `node` is the rule's own, `word` the number of a
-  // text leaf's first word (kNone for a leaf of no words), `children` its
-  // operands' ops.
+  static constexpr std::uint8_t kUnknown = 0, kFalse = 1, kTrue = 2;
+  static constexpr std::uint8_t kUnknownPresence = 0xff;
+
+  // One node of a rule: `node` is the rule's own (the first of its equals),
+  // `word` the number of a text leaf's first word (kNone for a leaf of no
+  // words), `children` its operands' ops. An OR of one-word text leaves
+  // also lists them in `any`: (word, the fields it reads).
   struct Op {
     const Rule::Node* node = nullptr;
     std::uint32_t word = kNone;
     std::vector<std::uint32_t> children;
+    std::vector<std::pair<std::uint32_t, std::uint8_t>> any;
   };
   struct Hit {
     std::uint32_t word;
@@ -928,28 +938,50 @@ class TermTable {
   std::uint32_t Compile(const Rule::Node& node) {
     Op op;
     op.node = &node;
-    if (node.kind == Kind::kLeaf && !IsKeywordField(node.field) && !node.words.empty()) {
-      op.word = WordNumber(node.words.front());
+    std::string key{static_cast<char>(node.kind), static_cast<char>(node.field)};
+    if (node.kind == Kind::kLeaf) {
+      if (IsKeywordField(node.field)) {
+        key += node.needle;
+      } else {
+        if (!node.words.empty()) op.word = WordNumber(node.words.front());
+        for (const TermWord& w : node.words) key += WordKey(w) + '\1';
+      }
+    } else {
+      key += std::to_string(node.distance);
+      bool one_words = node.kind == Kind::kOr;
+      for (const auto& child : node.children) {
+        const std::uint32_t id = Compile(*child);
+        op.children.push_back(id);
+        key += ',' + std::to_string(id);
+        const Rule::Node& c = *ops_[id].node;
+        one_words = one_words && c.kind == Kind::kLeaf && !IsKeywordField(c.field) && c.words.size() == 1;
+      }
+      if (one_words) {
+        for (const std::uint32_t id : op.children) op.any.emplace_back(ops_[id].word, FieldBits(ops_[id].node->field));
+      }
     }
-    for (const auto& child : node.children) op.children.push_back(Compile(*child));
-    ops_.push_back(std::move(op));
-    return static_cast<std::uint32_t>(ops_.size() - 1);
+    const auto [it, added] = op_numbers_.emplace(std::move(key), static_cast<std::uint32_t>(ops_.size()));
+    if (added) ops_.push_back(std::move(op));
+    return it->second;
+  }
+
+  static std::string WordKey(const TermWord& word) {
+    std::string key(1, static_cast<char>(word.form));
+    key += word.folded;
+    for (const auto& s : word.stems) key += '\0' + std::to_string(s.language) + ':' + s.stem;
+    return key;
   }
 
   // The number of a distinct term word (form, folded word and stems),
   // entered into the exact table or the prefix trie on first sight.
   std::uint32_t WordNumber(const TermWord& word) {
-    std::string key(1, static_cast<char>(word.form));
-    key += word.folded;
-    for (const auto& s : word.stems) key += '\0' + std::to_string(s.language) + ':' + s.stem;
-    const auto [it, added] = numbers_.emplace(std::move(key), static_cast<std::uint32_t>(words_.size()));
+    const auto [it, added] = numbers_.emplace(WordKey(word), static_cast<std::uint32_t>(words_.size()));
     if (!added) return it->second;
     words_.push_back(word);
     if (word.form == TermWord::Form::kExact) {
       exact_[word.hash].push_back(it->second);
     } else if (word.form == TermWord::Form::kPrefix) {
       std::uint32_t node = 0;
-      if (trie_.empty()) trie_.emplace_back();
       for (const char c : word.folded) {
         std::uint32_t next = trie_[node].Child(static_cast<unsigned char>(c));
         if (next == kNone) {
@@ -1039,7 +1071,26 @@ class TermTable {
     for (std::uint32_t child : side.children) Places(ops_[child], f, out);
   }
 
-  bool NearInField(const Op& near, std::uint8_t f) const {
+  // The fields in which some leaf of a NEAR side has its first word: where
+  // the side may occur (its leaves' own scopes do not count inside NEAR).
+  std::uint8_t Presence(std::uint32_t index) {
+    std::uint8_t& bits = presence_[index];
+    if (bits != kUnknownPresence) return bits;
+    const Op& op = ops_[index];
+    std::uint8_t found = 0;
+    if (op.node->kind == Kind::kLeaf) {
+      found = op.word == kNone ? 0 : present_[op.word];
+    } else if (!op.any.empty()) {
+      for (const auto& entry : op.any) found |= present_[entry.first];
+    } else {
+      for (const std::uint32_t child : op.children) found |= Presence(child);
+    }
+    return bits = found;
+  }
+
+  bool NearInField(const Op& near, std::uint8_t f) {
+    const std::uint8_t bit = static_cast<std::uint8_t>(1u << f);
+    if ((Presence(near.children[0]) & bit) == 0 || (Presence(near.children[1]) & bit) == 0) return false;
     std::vector<Occurrence> pa, pb;
     Places(ops_[near.children[0]], f, pa);
     if (pa.empty()) return false;
@@ -1048,9 +1099,20 @@ class TermTable {
     return AnyNear(pa, pb, near.node->distance);
   }
 
-  bool Run(std::uint32_t index) const {
-    const Op& op = ops_[index];
+  bool Run(std::uint32_t index) {
+    std::uint8_t& answer = answers_[index];
+    if (answer == kUnknown) answer = Answer(ops_[index]) ? kTrue : kFalse;
+    return answer == kTrue;
+  }
+
+  bool Answer(const Op& op) {
     const Rule::Node& node = *op.node;
+    if (!op.any.empty()) {
+      for (const auto& [word, fields] : op.any) {
+        if ((present_[word] & fields) != 0) return true;
+      }
+      return false;
+    }
     switch (node.kind) {
       case Kind::kLeaf:
         if (IsKeywordField(node.field)) return LeafMatches(node, *in_);
@@ -1081,15 +1143,18 @@ class TermTable {
   std::vector<std::shared_ptr<const Rule::Node>> roots_;
   std::vector<std::uint32_t> programs_;  // per topic: its root op, kNone without a rule
   std::vector<Op> ops_;
+  std::unordered_map<std::string, std::uint32_t> op_numbers_;  // an op's kind, field and parts -> its number
   std::vector<TermWord> words_;
   std::unordered_map<std::string, std::uint32_t> numbers_;
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> exact_;
-  std::vector<TrieNode> trie_;
+  std::vector<TrieNode> trie_;  // [0] is the root
   std::vector<std::optional<StemTable>> stems_by_language_;
   // Of the item last read: which fields each word occurs in, and where.
   const MatchInput* in_ = nullptr;
   std::vector<std::uint8_t> present_;
   std::vector<Hit> hits_;
+  std::vector<std::uint8_t> answers_;  // per op: kUnknown, kFalse or kTrue
+  std::vector<std::uint8_t> presence_;  // per op: Presence, or kUnknownPresence
 };
 
 MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags, std::string_view source_lang) {
