@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -834,10 +835,22 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
 // (tested against it).
 class TermTable {
  public:
-  explicit TermTable(const std::vector<TopicRule>& topics) : trie_(1) {
+  explicit TermTable(const std::vector<TopicRule>& topics) {
+    root_children_.fill(kNone);
     for (const TopicRule& topic : topics) {
       roots_.push_back(topic.rule ? topic.rule->root_ : nullptr);
       programs_.push_back(roots_.back() ? Compile(*roots_.back()) : kNone);
+    }
+    // An OR of one-word terms is answered from its words' hits, so it costs
+    // nothing when none of them occurs: it starts false and nowhere.
+    initial_answers_.assign(ops_.size(), kUnknown);
+    initial_presence_.assign(ops_.size(), kUnknownPresence);
+    in_any_.resize(words_.size());
+    for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+      if (ops_[i].any.empty()) continue;
+      initial_answers_[i] = kFalse;
+      initial_presence_[i] = 0;
+      for (const auto& [word, fields] : ops_[i].any) in_any_[word].emplace_back(i, fields);
     }
   }
 
@@ -857,8 +870,8 @@ class TermTable {
   void Read(const MatchInput& in) {
     in_ = &in;
     present_.assign(words_.size(), 0);
-    answers_.assign(ops_.size(), kUnknown);
-    presence_.assign(ops_.size(), kUnknownPresence);
+    answers_ = initial_answers_;
+    presence_ = initial_presence_;
     hits_.clear();
     if (!in.words) return;
     const Words& w = *in.words;
@@ -875,11 +888,11 @@ class TermTable {
             if (words_[id].folded == word) add(id, positions);
           }
         }
-        std::uint32_t node = 0;
-        for (const char c : word) {
-          node = trie_[node].Child(static_cast<unsigned char>(c));
-          if (node == kNone) break;
+        std::uint32_t node = root_children_[static_cast<unsigned char>(word.front())];
+        for (std::size_t k = 1; node != kNone; ++k) {
           for (std::uint32_t id : trie_[node].ids) add(id, positions);
+          if (k == word.size()) break;
+          node = trie_[node].Child(static_cast<unsigned char>(word[k]));
         }
       });
       fields[f]->ForEachDistinctStem([&](std::string_view stem, std::uint64_t hash, auto& positions) {
@@ -892,6 +905,14 @@ class TermTable {
       });
     }
     std::sort(hits_.begin(), hits_.end());
+    for (std::size_t i = 0; i < hits_.size(); ++i) {
+      if (i > 0 && hits_[i].word == hits_[i - 1].word) continue;
+      const std::uint8_t fields = present_[hits_[i].word];
+      for (const auto& [op, reads] : in_any_[hits_[i].word]) {
+        presence_[op] |= fields;
+        if ((fields & reads) != 0) answers_[op] = kTrue;
+      }
+    }
   }
 
   // Whether topic i's rule matches the item last read.
@@ -981,12 +1002,14 @@ class TermTable {
     if (word.form == TermWord::Form::kExact) {
       exact_[word.hash].push_back(it->second);
     } else if (word.form == TermWord::Form::kPrefix) {
-      std::uint32_t node = 0;
+      std::uint32_t node = kNone;
       for (const char c : word.folded) {
-        std::uint32_t next = trie_[node].Child(static_cast<unsigned char>(c));
+        const auto byte = static_cast<unsigned char>(c);
+        std::uint32_t next = node == kNone ? root_children_[byte] : trie_[node].Child(byte);
         if (next == kNone) {
           next = static_cast<std::uint32_t>(trie_.size());
-          trie_[node].children.emplace_back(static_cast<unsigned char>(c), next);
+          if (node == kNone) root_children_[byte] = next;
+          else trie_[node].children.emplace_back(byte, next);
           trie_.emplace_back();
         }
         node = next;
@@ -1080,8 +1103,6 @@ class TermTable {
     std::uint8_t found = 0;
     if (op.node->kind == Kind::kLeaf) {
       found = op.word == kNone ? 0 : present_[op.word];
-    } else if (!op.any.empty()) {
-      for (const auto& entry : op.any) found |= present_[entry.first];
     } else {
       for (const std::uint32_t child : op.children) found |= Presence(child);
     }
@@ -1107,12 +1128,6 @@ class TermTable {
 
   bool Answer(const Op& op) {
     const Rule::Node& node = *op.node;
-    if (!op.any.empty()) {
-      for (const auto& [word, fields] : op.any) {
-        if ((present_[word] & fields) != 0) return true;
-      }
-      return false;
-    }
     switch (node.kind) {
       case Kind::kLeaf:
         if (IsKeywordField(node.field)) return LeafMatches(node, *in_);
@@ -1147,7 +1162,12 @@ class TermTable {
   std::vector<TermWord> words_;
   std::unordered_map<std::string, std::uint32_t> numbers_;
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> exact_;
-  std::vector<TrieNode> trie_;  // [0] is the root
+  std::array<std::uint32_t, 256> root_children_;  // the trie's first bytes
+  std::vector<TrieNode> trie_;
+  std::vector<std::uint8_t> initial_answers_, initial_presence_;
+  // Per word: the ORs of one-word terms that hold it, with the fields its
+  // leaf reads.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint8_t>>> in_any_;
   std::vector<std::optional<StemTable>> stems_by_language_;
   // Of the item last read: which fields each word occurs in, and where.
   const MatchInput* in_ = nullptr;
