@@ -841,8 +841,10 @@ class TermTable {
       roots_.push_back(topic.rule ? topic.rule->root_ : nullptr);
       programs_.push_back(roots_.back() ? Compile(*roots_.back()) : kNone);
     }
-    // An OR of one-word terms is answered from its words' hits, so it costs
-    // nothing when none of them occurs: it starts false and nowhere.
+    // An OR of text terms is answered from its first words' hits, so it
+    // costs nothing when none of them occurs: it starts false and nowhere,
+    // is true once a one-word term occurs, and is read in full only when
+    // just the first word of a longer one does.
     initial_answers_.assign(ops_.size(), kUnknown);
     initial_presence_.assign(ops_.size(), kUnknownPresence);
     in_any_.resize(words_.size());
@@ -850,7 +852,7 @@ class TermTable {
       if (ops_[i].any.empty()) continue;
       initial_answers_[i] = kFalse;
       initial_presence_[i] = 0;
-      for (const auto& [word, fields] : ops_[i].any) in_any_[word].emplace_back(i, fields);
+      for (const AnyWord& w : ops_[i].any) in_any_[w.word].push_back({i, w.reads, w.whole});
     }
   }
 
@@ -908,9 +910,11 @@ class TermTable {
     for (std::size_t i = 0; i < hits_.size(); ++i) {
       if (i > 0 && hits_[i].word == hits_[i - 1].word) continue;
       const std::uint8_t fields = present_[hits_[i].word];
-      for (const auto& [op, reads] : in_any_[hits_[i].word]) {
-        presence_[op] |= fields;
-        if ((fields & reads) != 0) answers_[op] = kTrue;
+      for (const InAny& in : in_any_[hits_[i].word]) {
+        presence_[in.op] |= fields;
+        if ((fields & in.reads) == 0) continue;
+        if (in.whole) answers_[in.op] = kTrue;
+        else if (answers_[in.op] == kFalse) answers_[in.op] = kUnknown;
       }
     }
   }
@@ -927,13 +931,18 @@ class TermTable {
 
   // One node of a rule: `node` is the rule's own (the first of its equals),
   // `word` the number of a text leaf's first word (kNone for a leaf of no
-  // words), `children` its operands' ops. An OR of one-word text leaves
-  // also lists them in `any`: (word, the fields it reads).
+  // words), `children` its operands' ops. An OR of text leaves (a
+  // concept) also lists their first words in `any`.
+  struct AnyWord {
+    std::uint32_t word;
+    std::uint8_t reads;  // the fields its leaf reads
+    bool whole;          // the word is the whole term
+  };
   struct Op {
     const Rule::Node* node = nullptr;
     std::uint32_t word = kNone;
     std::vector<std::uint32_t> children;
-    std::vector<std::pair<std::uint32_t, std::uint8_t>> any;
+    std::vector<AnyWord> any;
   };
   struct Hit {
     std::uint32_t word;
@@ -969,16 +978,19 @@ class TermTable {
       }
     } else {
       key += std::to_string(node.distance);
-      bool one_words = node.kind == Kind::kOr;
+      bool text_leaves = node.kind == Kind::kOr;
       for (const auto& child : node.children) {
         const std::uint32_t id = Compile(*child);
         op.children.push_back(id);
         key += ',' + std::to_string(id);
         const Rule::Node& c = *ops_[id].node;
-        one_words = one_words && c.kind == Kind::kLeaf && !IsKeywordField(c.field) && c.words.size() == 1;
+        text_leaves = text_leaves && c.kind == Kind::kLeaf && !IsKeywordField(c.field);
       }
-      if (one_words) {
-        for (const std::uint32_t id : op.children) op.any.emplace_back(ops_[id].word, FieldBits(ops_[id].node->field));
+      if (text_leaves) {
+        for (const std::uint32_t id : op.children) {
+          const Op& leaf = ops_[id];
+          if (leaf.word != kNone) op.any.push_back({leaf.word, FieldBits(leaf.node->field), leaf.node->words.size() == 1});
+        }
       }
     }
     const auto [it, added] = op_numbers_.emplace(std::move(key), static_cast<std::uint32_t>(ops_.size()));
@@ -1165,9 +1177,13 @@ class TermTable {
   std::array<std::uint32_t, 256> root_children_;  // the trie's first bytes
   std::vector<TrieNode> trie_;
   std::vector<std::uint8_t> initial_answers_, initial_presence_;
-  // Per word: the ORs of one-word terms that hold it, with the fields its
-  // leaf reads.
-  std::vector<std::vector<std::pair<std::uint32_t, std::uint8_t>>> in_any_;
+  // Per word: the ORs of text terms that hold it first.
+  struct InAny {
+    std::uint32_t op;
+    std::uint8_t reads;
+    bool whole;
+  };
+  std::vector<std::vector<InAny>> in_any_;
   std::vector<std::optional<StemTable>> stems_by_language_;
   // Of the item last read: which fields each word occurs in, and where.
   const MatchInput* in_ = nullptr;
