@@ -41,7 +41,8 @@ struct MatchInput {
   // then common short words); "" when none has a stemmer.
   std::string stem_language;
   std::shared_ptr<const Words> words;
-  // Words are found through a hash index; false reads every word instead
+  // Words are found through a hash index, and Classify reads the item once
+  // for all topics; false reads every word instead, each rule on its own
   // (the same answer: for tests and fuzzing).
   bool indexed = true;
 };
