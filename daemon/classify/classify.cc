@@ -3,10 +3,14 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -690,13 +694,9 @@ void Occurrences(const Rule::Node& side, const FieldWords& field, int language, 
   for (const auto& child : side.children) Occurrences(*child, field, language, indexed, out);
 }
 
-bool NearIn(const FieldWords& field, const Rule::Node& a, const Rule::Node& b, int distance, int language,
-            bool indexed) {
-  std::vector<Occurrence> pa, pb;
-  Occurrences(a, field, language, indexed, pa);
-  if (pa.empty()) return false;
-  Occurrences(b, field, language, indexed, pb);
-  if (pb.empty()) return false;
+// Whether an occurrence in `pa` and one in `pb` have at most `distance`
+// words between them; sorts `pb`.
+bool AnyNear(const std::vector<Occurrence>& pa, std::vector<Occurrence>& pb, int distance) {
   auto by_position = [](const Occurrence& x, const Occurrence& y) { return x.at < y.at; };
   std::sort(pb.begin(), pb.end(), by_position);
   std::size_t longest_b = 0;
@@ -712,6 +712,16 @@ bool NearIn(const FieldWords& field, const Rule::Node& a, const Rule::Node& b, i
     }
   }
   return false;
+}
+
+bool NearIn(const FieldWords& field, const Rule::Node& a, const Rule::Node& b, int distance, int language,
+            bool indexed) {
+  std::vector<Occurrence> pa, pb;
+  Occurrences(a, field, language, indexed, pa);
+  if (pa.empty()) return false;
+  Occurrences(b, field, language, indexed, pb);
+  if (pb.empty()) return false;
+  return AnyNear(pa, pb, distance);
 }
 
 // Whole value, or its start: the needle " kke en " equals " kke en "; " kke"
@@ -812,8 +822,9 @@ const std::string* FirstShared(const std::vector<std::string>& a, const std::vec
 }
 
 // The rule's part of a topic's decision, with the topic's model when it has
-// one. `features` is computed on the first need and reused for the item's
-// other topics.
+// one; `rule` is whether the topic's rule matched (by the term table or the
+// rule itself). `features` is computed on the first need and reused for
+// the item's other topics.
 struct RuleDecision {
   bool matched = false;
   bool rule = false;        // the topic's rule matched
@@ -821,9 +832,10 @@ struct RuleDecision {
   std::optional<double> probability;
 };
 
-RuleDecision DecideByRule(const TopicRule& topic, const MatchInput& input, std::optional<ModelFeatures>& features) {
+RuleDecision DecideByRule(const TopicRule& topic, bool rule, const MatchInput& input,
+                          std::optional<ModelFeatures>& features) {
   RuleDecision d;
-  d.rule = topic.rule && topic.rule->Matches(input);
+  d.rule = rule;
   const LearnedSignal* learned = topic.learned.get();
   if (!learned) {
     d.matched = d.rule;
@@ -854,6 +866,376 @@ std::string Fixed2(double v) {
 }
 
 }  // namespace
+
+// Every topic's rule in one program whose text leaves name the first word
+// of their term by a number, and a table from words, stems (per language)
+// and prefixes to those numbers. An item is read once for all topics: each
+// distinct folded word and stem of each field is looked up once, which
+// gives every place a term's first word occurs; a leaf is then a bit test,
+// or for a phrase the check of its later words at those places, and NEAR
+// compares the places. Equal parts of rules (a concept in one scope, a
+// NEAR clause) are one op, answered once per item, and an OR of one-word
+// terms (most concepts) is a list of numbers. The answers are Evaluate's
+// (tested against it).
+class TermTable {
+ public:
+  explicit TermTable(const std::vector<TopicRule>& topics) {
+    root_children_.fill(kNone);
+    for (const TopicRule& topic : topics) {
+      roots_.push_back(topic.rule ? topic.rule->root_ : nullptr);
+      programs_.push_back(roots_.back() ? Compile(*roots_.back()) : kNone);
+    }
+    // An OR of text terms is answered from its first words' hits, so it
+    // costs nothing when none of them occurs: it starts false and nowhere,
+    // is true once a one-word term occurs, and is read in full only when
+    // just the first word of a longer one does.
+    initial_answers_.assign(ops_.size(), kUnknown);
+    initial_presence_.assign(ops_.size(), kUnknownPresence);
+    in_any_.resize(words_.size());
+    for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+      if (ops_[i].any.empty()) continue;
+      initial_answers_[i] = kFalse;
+      initial_presence_[i] = 0;
+      for (const AnyWord& w : ops_[i].any) in_any_[w.word].push_back({i, w.reads, w.whole});
+    }
+  }
+
+  // Whether `topics` holds the rules this table was built from: the table
+  // keeps their trees alive, so equal addresses are the same rules.
+  bool BuiltFrom(const std::vector<TopicRule>& topics) const {
+    if (topics.size() != roots_.size()) return false;
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+      const Rule::Node* root = topics[i].rule ? topics[i].rule->root_.get() : nullptr;
+      if (root != roots_[i].get()) return false;
+    }
+    return true;
+  }
+
+  // Finds where the terms' first words occur in `in`; until the next call,
+  // Matches(i) reads them.
+  void Read(const MatchInput& in) {
+    in_ = &in;
+    present_.assign(words_.size(), 0);
+    answers_ = initial_answers_;
+    presence_ = initial_presence_;
+    hits_.clear();
+    if (!in.words) return;
+    const Words& w = *in.words;
+    const StemTable& stems = StemsFor(w.language);
+    const FieldWords* fields[] = {&w.title, &w.text, &w.categories};
+    for (std::uint8_t f = 0; f < 3; ++f) {
+      auto add = [&](std::uint32_t id, auto& positions) {
+        present_[id] |= static_cast<std::uint8_t>(1u << f);
+        positions([&](std::size_t at) { hits_.push_back(Hit{id, f, static_cast<std::uint32_t>(at)}); });
+      };
+      fields[f]->ForEachDistinctFolded([&](std::string_view word, std::uint64_t hash, auto& positions) {
+        if (const auto found = exact_.find(hash); found != exact_.end()) {
+          for (std::uint32_t id : found->second) {
+            if (words_[id].folded == word) add(id, positions);
+          }
+        }
+        std::uint32_t node = root_children_[static_cast<unsigned char>(word.front())];
+        for (std::size_t k = 1; node != kNone; ++k) {
+          for (std::uint32_t id : trie_[node].ids) add(id, positions);
+          if (k == word.size()) break;
+          node = trie_[node].Child(static_cast<unsigned char>(word[k]));
+        }
+      });
+      fields[f]->ForEachDistinctStem([&](std::string_view stem, std::uint64_t hash, auto& positions) {
+        const auto found = stems.find(hash);
+        if (found == stems.end()) return;
+        for (std::uint32_t id : found->second) {
+          std::uint64_t unused = 0;
+          if (words_[id].StemFor(w.language, &unused) == stem) add(id, positions);
+        }
+      });
+    }
+    std::sort(hits_.begin(), hits_.end());
+    for (std::size_t i = 0; i < hits_.size(); ++i) {
+      if (i > 0 && hits_[i].word == hits_[i - 1].word) continue;
+      const std::uint8_t fields = present_[hits_[i].word];
+      for (const InAny& in : in_any_[hits_[i].word]) {
+        presence_[in.op] |= fields;
+        if ((fields & in.reads) == 0) continue;
+        if (in.whole) answers_[in.op] = kTrue;
+        else if (answers_[in.op] == kFalse) answers_[in.op] = kUnknown;
+      }
+    }
+  }
+
+  // Whether topic i's rule matches the item last read.
+  bool Matches(std::size_t topic) { return programs_[topic] != kNone && Run(programs_[topic]); }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::uint8_t kAllFields = 7;
+
+  static constexpr std::uint8_t kUnknown = 0, kFalse = 1, kTrue = 2;
+  static constexpr std::uint8_t kUnknownPresence = 0xff;
+
+  // One node of a rule: `node` is the rule's own (the first of its equals),
+  // `word` the number of a text leaf's first word (kNone for a leaf of no
+  // words), `children` its operands' ops. An OR of text leaves (a
+  // concept) also lists their first words in `any`.
+  struct AnyWord {
+    std::uint32_t word;
+    std::uint8_t reads;  // the fields its leaf reads
+    bool whole;          // the word is the whole term
+  };
+  struct Op {
+    const Rule::Node* node = nullptr;
+    std::uint32_t word = kNone;
+    std::vector<std::uint32_t> children;
+    std::vector<AnyWord> any;
+  };
+  struct Hit {
+    std::uint32_t word;
+    std::uint8_t field;  // 0 title, 1 text, 2 categories
+    std::uint32_t at;
+    bool operator<(const Hit& o) const {
+      return word != o.word ? word < o.word : field != o.field ? field < o.field : at < o.at;
+    }
+  };
+  // Bytes of prefix terms, each node with the prefixes that end there.
+  struct TrieNode {
+    std::vector<std::pair<unsigned char, std::uint32_t>> children;
+    std::vector<std::uint32_t> ids;
+    std::uint32_t Child(unsigned char c) const {
+      for (const auto& [byte, next] : children) {
+        if (byte == c) return next;
+      }
+      return kNone;
+    }
+  };
+  using StemTable = std::unordered_map<std::uint64_t, std::vector<std::uint32_t>>;
+
+  std::uint32_t Compile(const Rule::Node& node) {
+    Op op;
+    op.node = &node;
+    std::string key{static_cast<char>(node.kind), static_cast<char>(node.field)};
+    if (node.kind == Kind::kLeaf) {
+      if (IsKeywordField(node.field)) {
+        key += node.needle;
+      } else {
+        if (!node.words.empty()) op.word = WordNumber(node.words.front());
+        for (const TermWord& w : node.words) key += WordKey(w) + '\1';
+      }
+    } else {
+      key += std::to_string(node.distance);
+      bool text_leaves = node.kind == Kind::kOr;
+      for (const auto& child : node.children) {
+        const std::uint32_t id = Compile(*child);
+        op.children.push_back(id);
+        key += ',' + std::to_string(id);
+        const Rule::Node& c = *ops_[id].node;
+        text_leaves = text_leaves && c.kind == Kind::kLeaf && !IsKeywordField(c.field);
+      }
+      if (text_leaves) {
+        for (const std::uint32_t id : op.children) {
+          const Op& leaf = ops_[id];
+          if (leaf.word != kNone) op.any.push_back({leaf.word, FieldBits(leaf.node->field), leaf.node->words.size() == 1});
+        }
+      }
+    }
+    const auto [it, added] = op_numbers_.emplace(std::move(key), static_cast<std::uint32_t>(ops_.size()));
+    if (added) ops_.push_back(std::move(op));
+    return it->second;
+  }
+
+  static std::string WordKey(const TermWord& word) {
+    std::string key(1, static_cast<char>(word.form));
+    key += word.folded;
+    for (const auto& s : word.stems) key += '\0' + std::to_string(s.language) + ':' + s.stem;
+    return key;
+  }
+
+  // The number of a distinct term word (form, folded word and stems),
+  // entered into the exact table or the prefix trie on first sight.
+  std::uint32_t WordNumber(const TermWord& word) {
+    const auto [it, added] = numbers_.emplace(WordKey(word), static_cast<std::uint32_t>(words_.size()));
+    if (!added) return it->second;
+    words_.push_back(word);
+    if (word.form == TermWord::Form::kExact) {
+      exact_[word.hash].push_back(it->second);
+    } else if (word.form == TermWord::Form::kPrefix) {
+      std::uint32_t node = kNone;
+      for (const char c : word.folded) {
+        const auto byte = static_cast<unsigned char>(c);
+        std::uint32_t next = node == kNone ? root_children_[byte] : trie_[node].Child(byte);
+        if (next == kNone) {
+          next = static_cast<std::uint32_t>(trie_.size());
+          if (node == kNone) root_children_[byte] = next;
+          else trie_[node].children.emplace_back(byte, next);
+          trie_.emplace_back();
+        }
+        node = next;
+      }
+      trie_[node].ids.push_back(it->second);
+    }
+    stems_by_language_.clear();
+    return it->second;
+  }
+
+  // The stem-form words by the hash of their stem in `language`, built on
+  // the first item of that language.
+  const StemTable& StemsFor(int language) {
+    if (stems_by_language_.empty()) stems_by_language_.resize(kLanguages + 1);
+    std::optional<StemTable>& table = stems_by_language_[static_cast<std::size_t>(language)];
+    if (!table) {
+      table.emplace();
+      for (std::uint32_t id = 0; id < words_.size(); ++id) {
+        if (words_[id].form != TermWord::Form::kStem) continue;
+        std::uint64_t hash = 0;
+        words_[id].StemFor(language, &hash);
+        (*table)[hash].push_back(id);
+      }
+    }
+    return *table;
+  }
+
+  static std::uint8_t FieldBits(Field field) {
+    switch (field) {
+      case Field::kTitle: return 1;
+      case Field::kText: return 2;
+      case Field::kCategory: return 4;
+      default: return kAllFields;
+    }
+  }
+
+  const FieldWords& FieldAt(std::uint8_t f) const {
+    const Words& w = *in_->words;
+    return f == 0 ? w.title : f == 1 ? w.text : w.categories;
+  }
+
+  // Calls f(position) for each place in field f where the leaf's words
+  // occur in order, until f returns true (ForEachOccurrence from the hits).
+  template <typename F>
+  void ForEachPlace(const Op& leaf, std::uint8_t f, F&& found) const {
+    const auto& words = leaf.node->words;
+    const FieldWords& field = FieldAt(f);
+    const int language = in_->words->language;
+    auto it = std::lower_bound(hits_.begin(), hits_.end(), Hit{leaf.word, f, 0});
+    for (; it != hits_.end() && it->word == leaf.word && it->field == f; ++it) {
+      if (it->at + words.size() > field.size()) continue;
+      bool rest = true;
+      for (std::size_t k = 1; k < words.size() && rest; ++k) rest = WordAt(words[k], field, it->at + k, language);
+      if (rest && found(static_cast<std::size_t>(it->at))) return;
+    }
+  }
+
+  bool LeafIn(const Op& leaf, std::uint8_t fields) const {
+    if (leaf.word == kNone) return false;
+    const std::uint8_t present = present_[leaf.word] & fields;
+    if (present == 0) return false;
+    if (leaf.node->words.size() == 1) return true;
+    for (std::uint8_t f = 0; f < 3; ++f) {
+      if ((present & (1u << f)) == 0) continue;
+      bool found = false;
+      ForEachPlace(leaf, f, [&found](std::size_t) { return found = true; });
+      if (found) return true;
+    }
+    return false;
+  }
+
+  void Places(const Op& side, std::uint8_t f, std::vector<Occurrence>& out) const {
+    if (side.node->kind == Kind::kLeaf) {
+      if (side.word == kNone || (present_[side.word] & (1u << f)) == 0) return;
+      const std::size_t length = side.node->words.size();
+      ForEachPlace(side, f, [&](std::size_t at) {
+        out.push_back({at, length});
+        return false;
+      });
+      return;
+    }
+    for (std::uint32_t child : side.children) Places(ops_[child], f, out);
+  }
+
+  // The fields in which some leaf of a NEAR side has its first word: where
+  // the side may occur (its leaves' own scopes do not count inside NEAR).
+  std::uint8_t Presence(std::uint32_t index) {
+    std::uint8_t& bits = presence_[index];
+    if (bits != kUnknownPresence) return bits;
+    const Op& op = ops_[index];
+    std::uint8_t found = 0;
+    if (op.node->kind == Kind::kLeaf) {
+      found = op.word == kNone ? 0 : present_[op.word];
+    } else {
+      for (const std::uint32_t child : op.children) found |= Presence(child);
+    }
+    return bits = found;
+  }
+
+  bool NearInField(const Op& near, std::uint8_t f) {
+    const std::uint8_t bit = static_cast<std::uint8_t>(1u << f);
+    if ((Presence(near.children[0]) & bit) == 0 || (Presence(near.children[1]) & bit) == 0) return false;
+    std::vector<Occurrence> pa, pb;
+    Places(ops_[near.children[0]], f, pa);
+    if (pa.empty()) return false;
+    Places(ops_[near.children[1]], f, pb);
+    if (pb.empty()) return false;
+    return AnyNear(pa, pb, near.node->distance);
+  }
+
+  bool Run(std::uint32_t index) {
+    std::uint8_t& answer = answers_[index];
+    if (answer == kUnknown) answer = Answer(ops_[index]) ? kTrue : kFalse;
+    return answer == kTrue;
+  }
+
+  bool Answer(const Op& op) {
+    const Rule::Node& node = *op.node;
+    switch (node.kind) {
+      case Kind::kLeaf:
+        if (IsKeywordField(node.field)) return LeafMatches(node, *in_);
+        return in_->words && LeafIn(op, FieldBits(node.field));
+      case Kind::kNear: {
+        if (!in_->words) return false;
+        const std::uint8_t fields = FieldBits(node.field);
+        for (std::uint8_t f = 0; f < 3; ++f) {
+          if ((fields & (1u << f)) != 0 && NearInField(op, f)) return true;
+        }
+        return false;
+      }
+      case Kind::kNot: return !Run(op.children.front());
+      case Kind::kAnd:
+        for (std::uint32_t child : op.children) {
+          if (!Run(child)) return false;
+        }
+        return true;
+      case Kind::kOr:
+        for (std::uint32_t child : op.children) {
+          if (Run(child)) return true;
+        }
+        return false;
+    }
+    return false;
+  }
+
+  std::vector<std::shared_ptr<const Rule::Node>> roots_;
+  std::vector<std::uint32_t> programs_;  // per topic: its root op, kNone without a rule
+  std::vector<Op> ops_;
+  std::unordered_map<std::string, std::uint32_t> op_numbers_;  // an op's kind, field and parts -> its number
+  std::vector<TermWord> words_;
+  std::unordered_map<std::string, std::uint32_t> numbers_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> exact_;
+  std::array<std::uint32_t, 256> root_children_;  // the trie's first bytes
+  std::vector<TrieNode> trie_;
+  std::vector<std::uint8_t> initial_answers_, initial_presence_;
+  // Per word: the ORs of text terms that hold it first.
+  struct InAny {
+    std::uint32_t op;
+    std::uint8_t reads;
+    bool whole;
+  };
+  std::vector<std::vector<InAny>> in_any_;
+  std::vector<std::optional<StemTable>> stems_by_language_;
+  // Of the item last read: which fields each word occurs in, and where.
+  const MatchInput* in_ = nullptr;
+  std::vector<std::uint8_t> present_;
+  std::vector<Hit> hits_;
+  std::vector<std::uint8_t> answers_;  // per op: kUnknown, kFalse or kTrue
+  std::vector<std::uint8_t> presence_;  // per op: Presence, or kUnknownPresence
+};
 
 MatchInput Prepare(const Item& item, const std::vector<std::string>& source_tags, std::string_view source_lang) {
   MatchInput in;
@@ -978,7 +1360,7 @@ Verdict Explain(const TopicRule& topic, const MatchInput& input) {
     return v;
   }
   std::optional<ModelFeatures> features;
-  const RuleDecision d = DecideByRule(topic, input, features);
+  const RuleDecision d = DecideByRule(topic, topic.rule && topic.rule->Matches(input), input, features);
   v.matched = d.matched;
   v.probability = d.probability;
   if (d.rule) v.terms = topic.rule->MatchedTerms(input);
@@ -1000,16 +1382,24 @@ Verdict Explain(const TopicRule& topic, const MatchInput& input) {
 }
 
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const MatchInput& input) {
+  thread_local std::unique_ptr<TermTable> table;
+  if (input.indexed) {
+    if (!table || !table->BuiltFrom(topics)) table = std::make_unique<TermTable>(topics);
+    table->Read(input);
+  }
   std::vector<std::string> ids;
   std::optional<ModelFeatures> features;  // computed once, for the first topic whose model is asked
-  for (const TopicRule& topic : topics) {
+  for (std::size_t i = 0; i < topics.size(); ++i) {
+    const TopicRule& topic = topics[i];
     if (Contains(topic.exclude_sources, input.source_id) ||
         FirstShared(topic.exclude_tags, input.source_tags) != nullptr) {
       continue;
     }
     if (Contains(topic.sources, input.source_id) ||
         FirstShared(topic.tags, input.source_tags) != nullptr ||
-        DecideByRule(topic, input, features).matched) {
+        DecideByRule(topic, topic.rule && (input.indexed ? table->Matches(i) : topic.rule->Matches(input)), input,
+                     features)
+            .matched) {
       ids.push_back(topic.id);
     }
   }

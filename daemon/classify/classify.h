@@ -24,6 +24,7 @@ namespace redwire::classify {
 
 struct Words;  // the text fields cut into words and stems (words.h)
 struct LearnedSignal;  // a topic's learned second signal (learned.h)
+class TermTable;  // every term of a list of topics (classify.cc)
 
 // An item as rules see it, folded and stemmed once and shared by every
 // topic. Each text field is read on its own, so a phrase never spans the
@@ -42,7 +43,8 @@ struct MatchInput {
   // then common short words); "" when none has a stemmer.
   std::string stem_language;
   std::shared_ptr<const Words> words;
-  // Words are found through a hash index; false reads every word instead
+  // Words are found through a hash index, and Classify reads the item once
+  // for all topics; false reads every word instead, each rule on its own
   // (the same answer: for tests and fuzzing).
   bool indexed = true;
 };
@@ -111,6 +113,7 @@ class Rule {
   struct Node;
 
  private:
+  friend class TermTable;
   explicit Rule(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
   std::shared_ptr<const Node> root_;
 };
@@ -156,7 +159,12 @@ struct Verdict {
 Verdict Explain(const TopicRule& topic, const MatchInput& input);
 
 // The topics an item belongs to, in the order given; `input` is
-// Prepare(item, the tags of its source).
+// Prepare(item, the tags of its source). The first words of every topic's
+// terms go into one table, so each distinct word and stem of the item is
+// looked up once for all topics and the rules are then read from where
+// their terms occurred; the table is kept per thread for as long as the same
+// rules are passed. With `input.indexed` false each rule reads the item on
+// its own (Rule::Matches), the reference the table is tested against.
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const MatchInput& input);
 // The same with the item prepared here, for a source without tags.
 std::vector<std::string> Classify(const std::vector<TopicRule>& topics, const Item& item);

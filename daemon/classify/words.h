@@ -44,6 +44,18 @@ class FieldWords {
     ForEach(stem_index_, stem_text_, stem_, stem, hash, indexed, f);
   }
 
+  // Calls f(word, hash, positions) once for each distinct folded word (or
+  // stem) of the index, where positions(g) calls g(position) for each of
+  // its positions, ascending. Nothing before Index().
+  template <typename F>
+  void ForEachDistinctFolded(F&& f) const {
+    ForEachDistinct(folded_index_, folded_text_, folded_, f);
+  }
+  template <typename F>
+  void ForEachDistinctStem(F&& f) const {
+    ForEachDistinct(stem_index_, stem_text_, stem_, f);
+  }
+
  private:
   struct Span {
     std::uint32_t offset = 0;
@@ -83,6 +95,17 @@ class FieldWords {
         }
         return;
       }
+    }
+  }
+
+  template <typename F>
+  static void ForEachDistinct(const Index_& index, const std::string& text, const std::vector<Span>& spans, F& f) {
+    for (const Slot& slot : index.slots) {
+      if (slot.first == 0) continue;
+      auto positions = [&index, first = slot.first](auto&& g) {
+        for (std::uint32_t p = first; p != 0; p = index.next[p - 1]) g(static_cast<std::size_t>(p - 1));
+      };
+      f(View(text, spans[slot.first - 1]), slot.hash, positions);
     }
   }
 
