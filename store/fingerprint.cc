@@ -87,6 +87,16 @@ std::string Unpadded(std::string folded) {
   return folded;
 }
 
+// The three words from `i` on, as one hash: the fingerprint's and the
+// lead's shingle.
+std::uint64_t ShingleHash(const std::vector<std::string_view>& words, std::size_t i) {
+  std::uint64_t h = util::Fnv1a64(words[i]);
+  h = util::Fnv1a64(" ", h);
+  h = util::Fnv1a64(words[i + 1], h);
+  h = util::Fnv1a64(" ", h);
+  return util::Mix64(util::Fnv1a64(words[i + 2], h));
+}
+
 }  // namespace
 
 std::string FoldTextWhole(std::string_view text) { return Unpadded(util::FoldTextWhole(text)); }
@@ -126,11 +136,7 @@ std::uint64_t SimHash(std::string_view folded) {
   const std::size_t n = std::min(words.size(), kMaxFingerprintWords);
   int shingles = 0;
   for (std::size_t i = 0; i + 2 < n; ++i) {
-    std::uint64_t h = util::Fnv1a64(words[i]);
-    h = util::Fnv1a64(" ", h);
-    h = util::Fnv1a64(words[i + 1], h);
-    h = util::Fnv1a64(" ", h);
-    h = util::Mix64(util::Fnv1a64(words[i + 2], h));
+    const std::uint64_t h = ShingleHash(words, i);
     for (std::size_t k = 0; k < 8; ++k) counters[k] += kSpread[(h >> (8 * k)) & 0xff];
     if (++shingles % 255 == 0) drain();
   }
@@ -157,11 +163,7 @@ std::vector<std::uint32_t> LeadShingles(std::string_view folded) {
   if (n < kMinLeadShingles + 2) return out;
   out.reserve(n - 2);
   for (std::size_t i = 0; i + 2 < n; ++i) {
-    std::uint64_t h = Fnv(words[i]);
-    h = Fnv(" ", h);
-    h = Fnv(words[i + 1], h);
-    h = Fnv(" ", h);
-    out.push_back(static_cast<std::uint32_t>(Mix(Fnv(words[i + 2], h)) >> 32));
+    out.push_back(static_cast<std::uint32_t>(ShingleHash(words, i) >> 32));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
