@@ -103,7 +103,7 @@ TEST_CASE("learned config: every mistake is an error naming the topic and the fi
         file + ":6:19: topic 't': model_threshold without model");
   CHECK(error(training + "[[topic]]\nid = \"anti-communist-repression\"\nmatch = 'ban'\nmodel = \"propose\"\n"
                          "model_rule = 'ban OR ('\n") ==
-        file + ":7:14: topic 'anti-communist-repression': model_rule: col 9: expected a term after (");
+        file + ":7:23: topic 'anti-communist-repression': model_rule: expected a term after (");
 }
 
 TEST_CASE("learned eval: topics eval scores the daemon's decision and the rule alone beside it") {

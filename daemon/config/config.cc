@@ -621,6 +621,16 @@ Result<Catalog> LoadCatalog(const std::string& dir) {
 
 std::string Problem::str() const { return where.str() + ": " + message; }
 
+Where PlaceOfColumn(const Where& value, const std::string& text, int column) {
+  if (column <= 0) return value;
+  std::size_t byte = 0;
+  for (int c = 1; c < column && byte < text.size(); ++c) {
+    ++byte;
+    while (byte < text.size() && (static_cast<unsigned char>(text[byte]) & 0xC0) == 0x80) ++byte;
+  }
+  return PlaceInString(value, byte);
+}
+
 Where PlaceInString(const Where& value, std::size_t offset) {
   Where fallback = value;
   fallback.column += 1 + static_cast<int>(offset);

@@ -151,6 +151,11 @@ void SortProblems(std::vector<Problem>& problems);
 // when it no longer holds that string, the value's place plus the offset.
 Where PlaceInString(const Where& value, std::size_t offset);
 
+// Where an error of a rule written in the string value at `value` points:
+// the error's 1-based character column inside `text`, or the value itself
+// when the error has no column.
+Where PlaceOfColumn(const Where& value, const std::string& text, int column);
+
 // Parses "90s", "30m", "2h", "1d" (also combined: "1h30m").
 Result<std::chrono::seconds> ParseInterval(const std::string& text);
 

@@ -21,20 +21,6 @@ const config::Topic* LiveConfig::topic(const std::string& id) const {
   return nullptr;
 }
 
-namespace {
-
-// Byte offset of 1-based character column `column` in `text`.
-std::size_t ByteOfColumn(const std::string& text, int column) {
-  std::size_t i = 0;
-  for (int c = 1; c < column && i < text.size(); ++c) {
-    ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-  }
-  return i;
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir) {
   config::CatalogRead read = config::ReadCatalog(config_dir);
   auto live = std::make_shared<LiveConfig>();
@@ -71,10 +57,8 @@ Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_d
       auto rule = classify::Rule::Compile(topic.match, live->concepts);
       if (!rule.ok()) {
         // The rule's column becomes a place inside the value.
-        const Error& error = rule.error();
-        config::Where where = topic.match_where;
-        if (error.column > 0) where = config::PlaceInString(where, ByteOfColumn(topic.match, error.column));
-        add_problem(where, "topic '" + topic.id + "': " + error.message);
+        add_problem(config::PlaceOfColumn(topic.match_where, topic.match, rule.error().column),
+                    "topic '" + topic.id + "': " + rule.error().message);
         continue;
       }
       compiled = std::move(rule).value();

@@ -44,7 +44,8 @@ void TrainTopicModels(const config::Catalog& catalog, const std::string& config_
     if (*mode == classify::ModelMode::kPropose) {
       auto compiled = classify::Rule::Compile(topic.model_rule, concepts);
       if (!compiled.ok()) {
-        problems.push_back({topic.model_rule_where, "topic '" + topic.id + "': model_rule: " + compiled.error().message});
+        problems.push_back({config::PlaceOfColumn(topic.model_rule_where, topic.model_rule, compiled.error().column),
+                            "topic '" + topic.id + "': model_rule: " + compiled.error().message});
         continue;
       }
       signal->model_rule = std::move(compiled).value();
