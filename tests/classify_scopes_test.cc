@@ -187,7 +187,7 @@ TEST_CASE("MatchedTerms lists the evidence, not terms under NOT") {
   CHECK(Compiled("-cuba*").MatchedTerms(in).empty());
 }
 
-TEST_CASE("Topics take or refuse whole sources and tags; exclusions win") {
+TEST_CASE("Topics take or refuse whole sources and tags, exclusions win") {
   std::vector<TopicRule> topics;
   topics.emplace_back("cuba", Compiled("cuba*"));
   topics.back().exclude_sources = {"sports-desk"};

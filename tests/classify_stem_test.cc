@@ -97,7 +97,7 @@ TEST_CASE("A bare word takes its inflected forms in the item's language") {
   CHECK_FALSE(On("cuba", ItemIn("es", "Los cubanos en la calle")));  // cubano is its own word
 }
 
-TEST_CASE("Quoted words keep the exact form; * stays a prefix") {
+TEST_CASE("Quoted words keep the exact form, * stays a prefix") {
   const Item plural = ItemIn("en", "The persecutions go on");
   CHECK_FALSE(On("\"persecution\"", plural));
   CHECK(On("\"persecutions\"", plural));

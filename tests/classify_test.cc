@@ -165,7 +165,7 @@ TEST_CASE("Phrases match consecutive whole words") {
   }
 }
 
-TEST_CASE("A hyphen inside a bare word joins it into a phrase; only a leading - negates") {
+TEST_CASE("A hyphen inside a bare word joins it into a phrase, only a leading - negates") {
   CHECK(RuleMatches("anti-communist", "Anti-communist hysteria"));
   CHECK_FALSE(RuleMatches("anti-communist", "communist party"));
   CHECK(RuleMatches("anti-communis*", "Against anti-communism"));
@@ -213,7 +213,7 @@ TEST_CASE("Operators: NOT binds tighter than AND, AND tighter than OR") {
   }
 }
 
-TEST_CASE("Adjacent terms mean AND; lower-case and/or/not are plain words") {
+TEST_CASE("Adjacent terms mean AND, lower-case and/or/not are plain words") {
   const Rule rule = MustCompile("cuba venezuela");
   CHECK(rule.MatchesFolded(FoldText("Venezuela and Cuba sign agreement")));
   CHECK_FALSE(rule.MatchesFolded(FoldText("Cuba sign agreement")));

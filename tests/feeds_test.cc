@@ -130,7 +130,7 @@ TEST_CASE("Topic feeds hold what the rules, source lists and tags chose, newest 
   CHECK(AtomTitles(MustServe(feeds, Get("/all.atom")).body).size() == 5);
 }
 
-TEST_CASE("Atom feeds advertise self, hub, alternates; entries keep original ids") {
+TEST_CASE("Atom feeds advertise self, hub, alternates, entries keep original ids") {
   World world;
   Feeds feeds(*world.store, world.config, kBase);
   CHECK(LinkHref(MustServe(feeds, Get("/topics/cuba-solidarity.atom")).body, "hub").empty());

@@ -366,7 +366,7 @@ TEST_CASE("Without allow_private, callbacks on loopback are refused by the fetch
   CHECK(site.Subscribers() == 0);
 }
 
-TEST_CASE("Deliveries retry with backoff; leases expire") {
+TEST_CASE("Deliveries retry with backoff, leases expire") {
   World world;
   asio::io_context io;
   redwire::fetch::Fetcher fetcher(io, redwire::fetch::Options{});

@@ -260,7 +260,7 @@ TEST_CASE("methods other than GET and HEAD get 405", "[http]") {
   CHECK(ts.requests().empty());  // the handler never saw either
 }
 
-TEST_CASE("a POST to a path pattern is taken without a body; the peer's address comes with it", "[http]") {
+TEST_CASE("a POST to a path pattern is taken without a body, the peer's address comes with it", "[http]") {
   Limits limits;
   limits.post_paths.insert("/sources/*");
   TestServer ts(limits);
@@ -356,7 +356,7 @@ TEST_CASE("an oversized header is refused and the server keeps serving", "[http]
   CHECK(ts.requests().size() == 1);
 }
 
-TEST_CASE("paths are percent-decoded; NUL and bad targets are refused", "[http]") {
+TEST_CASE("paths are percent-decoded, NUL and bad targets are refused", "[http]") {
   TestServer ts;
   Client c;
   const auto as_is = [](CURL* h) { curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); };

@@ -298,7 +298,7 @@ TEST_CASE("bodies that are not feeds are errors with a reason", "[errors]") {
   CHECK(broken.error().message.rfind("not a feed: xml: ", 0) == 0);
 }
 
-TEST_CASE("item ids: guid, else canonical link, else a stable hash; first wins", "[ids]") {
+TEST_CASE("item ids: guid, else canonical link, else a stable hash, first wins", "[ids]") {
   const Context context = MakeContext("https://example.org/feed");
   SECTION("an item repeated word for word is one item, under its guid") {
     const ParsedFeed feed = ParseOk(
@@ -609,7 +609,7 @@ TEST_CASE("HtmlToText: blocks, entities, collapsed whitespace", "[text]") {
   CHECK(HtmlToText("").empty());
 }
 
-TEST_CASE("caps: items, title, summary, content; invalid UTF-8 replaced", "[caps]") {
+TEST_CASE("caps: items, title, summary, content, invalid UTF-8 replaced", "[caps]") {
   const Context context = MakeContext("https://example.org/feed");
   SECTION("at most 500 items") {
     std::string items;

@@ -195,7 +195,7 @@ TEST_CASE("a probe redirected to a private address is refused by the SSRF guard"
   CHECK(s.feeds[0].url == server.url("/rss.xml"));
 }
 
-TEST_CASE("advertised feeds are all checked; first_only stops at the first", "[discover]") {
+TEST_CASE("advertised feeds are all checked, first_only stops at the first", "[discover]") {
   FixtureServer server;
   const std::string page =
       "<html><head><link rel=alternate type=application/rss+xml href=/feed/>"

@@ -422,7 +422,7 @@ TEST_CASE("429 with Retry-After waits at least that long", "[poller][backoff]") 
   CHECK(at[1] - at[0] >= 2900ms);
 }
 
-TEST_CASE("301 and 308 move the polled URL once; 302 does not", "[poller][redirect]") {
+TEST_CASE("301 and 308 move the polled URL once, 302 does not", "[poller][redirect]") {
   Rig rig;
   FixtureServer& server = rig.server;
   const std::string feed = Fixture("feed.xml");

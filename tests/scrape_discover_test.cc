@@ -28,7 +28,7 @@ std::vector<std::string> Urls(const std::vector<redwire::scrape::DiscoveredFeed>
 
 }  // namespace
 
-TEST_CASE("<a> links whose URL or text says feed are candidates; feedback and atomic are not", "[discover]") {
+TEST_CASE("<a> links whose URL or text says feed are candidates, feedback and atomic are not", "[discover]") {
   const auto granma = FindFeedCandidates(Page("granma-a-feed.html"), "http://www.granma.cu/");
   CHECK(granma.advertised.empty());
   CHECK(Urls(granma.linked) == std::vector<std::string>{"http://www.granma.cu/feed"});

@@ -136,7 +136,7 @@ TEST_CASE("rules need an item selector or an xpath and report the bad field", "[
   CHECK_FALSE(redwire::scrape::HasRules(RuleText{}));
 }
 
-TEST_CASE("deep nesting is walked without recursion; hostile depth is refused fast", "[selector]") {
+TEST_CASE("deep nesting is walked without recursion, hostile depth is refused fast", "[selector]") {
   auto nested = [](int depth) {
     std::string html = "<html><body>";
     for (int i = 0; i < depth; ++i) html += i % 2 ? "<div>" : "<span class=x>";

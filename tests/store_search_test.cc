@@ -229,7 +229,7 @@ TEST_CASE("a search takes the newest stored matches, shows them by date, and rea
   CHECK(Ids(*store, q) == V{"early"});
 }
 
-TEST_CASE("an edited item is found by its new words only; a deleted one not at all",
+TEST_CASE("an edited item is found by its new words only, a deleted one not at all",
           "[store][search]") {
   TempDir dir;
   auto store = OpenOrFail(dir.File("rw.db"));
