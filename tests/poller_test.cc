@@ -581,7 +581,7 @@ TEST_CASE("PollSoon moves a source's next poll to now, once at a time, and repor
   std::vector<SourceState> polled;
   rig.fetcher = std::make_unique<redwire::fetch::Fetcher>(rig.io, Rig::Quick());
   Source page = Feed("page", server.url("/page.html"));
-  page.has_scrape = true;  // a page without rules yet: never polled
+  page.has_scrape = true;  // a page without rules: polled for a feed found on it
   auto config = Config({Feed("hourly", server.url("/hourly.xml"), 1h), Feed("broken", server.url("/broken.xml"), 1h),
                         page});
   rig.poller = std::make_unique<Poller>(rig.io, *rig.store, *rig.fetcher, config, &rig.metrics);
@@ -591,9 +591,9 @@ TEST_CASE("PollSoon moves a source's next poll to now, once at a time, and repor
   CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kStarted);
   CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kAlreadyPolling);
   CHECK(rig.poller->PollSoon("broken") == Poller::PollNow::kStarted);
-  CHECK(rig.poller->PollSoon("page") == Poller::PollNow::kNotPolled);
+  CHECK(rig.poller->PollSoon("page") == Poller::PollNow::kStarted);
   CHECK(rig.poller->PollSoon("nope") == Poller::PollNow::kUnknown);
-  REQUIRE(rig.RunUntil([&] { return polled.size() == 2; }, 4s));
+  REQUIRE(rig.RunUntil([&] { return polled.size() == 3; }, 4s));
   CHECK(server.count("/hourly.xml", 200) == 1);  // the second request did not fetch again
   std::sort(polled.begin(), polled.end(), [](const auto& a, const auto& b) { return a.source_id < b.source_id; });
   CHECK(polled[0].source_id == "broken");
@@ -601,13 +601,15 @@ TEST_CASE("PollSoon moves a source's next poll to now, once at a time, and repor
   CHECK(polled[1].source_id == "hourly");
   CHECK(polled[1].last_error.empty());
   CHECK(polled[1].items_new == 3);
+  CHECK(polled[2].source_id == "page");
+  CHECK(polled[2].last_error == "HTTP 404");
   // The next poll is an hour away; asked again, it is now.
   const SourceState planned = rig.State("hourly");
   CHECK(planned.next_due >= Now() + 3000);
   CHECK(rig.poller->PollSoon("hourly") == Poller::PollNow::kStarted);
   CHECK(rig.State("hourly").next_due <= Now());
-  REQUIRE(rig.RunUntil([&] { return polled.size() == 3; }, 4s));
-  CHECK(polled[2].last_outcome == "not-modified");
+  REQUIRE(rig.RunUntil([&] { return polled.size() == 4; }, 4s));
+  CHECK(polled[3].last_outcome == "not-modified");
   CHECK(server.count("/hourly.xml", 304) == 1);
   CHECK(rig.State("hourly").next_due >= Now() + 3000);
 }

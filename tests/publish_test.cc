@@ -237,6 +237,8 @@ TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[pub
   fine.items_seen = 20;
   fine.items_new = 2;
   fine.last_error = "warning: 1 refused date (\"12/2/24\" is ambiguous)";
+  fine.found_feed = "https://www.pce.es/feed/";
+  fine.found_on = "https://www.pce.es/";
   SourceState gone;
   gone.source_id = "old";
   gone.last_attempt = kGenerated - 60;
@@ -292,7 +294,9 @@ TEST_CASE("RenderStatusPage tells each source's health in words, escaped", "[pub
   CHECK(pce.find("last error") == std::string::npos);  // no planned poll recorded yet
 
   CHECK(card("evil").find("not fetched yet") != std::string::npos);
-  CHECK(card("ujce").find("waiting for scrape rules") != std::string::npos);
+  CHECK(pce.find("<dt>feed found</dt><dd><code>https://www.pce.es/feed/</code></dd>") != std::string::npos);
+  CHECK(kke.find("feed found") == std::string::npos);
+  CHECK(card("ujce").find("searched for a feed of its own") != std::string::npos);
   const std::string old = card("old");
   CHECK(old.find("<span class=\"failing\">gone</span>") != std::string::npos);
   CHECK(old.find("none until the source&#39;s URL changes") != std::string::npos);

@@ -17,8 +17,6 @@
 namespace redwire::app {
 namespace {
 
-bool Polled(const config::Source& source) { return !source.has_scrape || scrape::HasRules(source.scrape); }
-
 bool Gone(const config::Source& source, const store::SourceState* state) {
   return state && state->gone && state->gone_url == source.url;
 }
@@ -93,12 +91,6 @@ Result<PollReport> ThroughDaemon(const PollOptions& options, const LiveConfig& c
   report.asked_daemon = true;
   int asked = 0;
   for (const config::Source* source : sources) {
-    if (!Polled(*source)) {
-      ++report.skipped;
-      if (options.progress && options.every_source)
-        options.progress(source->id + ": not polled (a page without scrape rules yet)");
-      continue;
-    }
     auto answer = AskDaemon(daemon.url, source->id, config.catalog.settings.control_token);
     if (!answer.ok()) return answer.error();
     const auto& [code, body] = answer.value();
@@ -135,9 +127,8 @@ Result<PollReport> Here(const PollOptions& options, std::shared_ptr<const LiveCo
     auto state = store.value()->GetSourceState(source->id);
     const store::SourceState* known = state.ok() && state.value() ? &*state.value() : nullptr;
     std::string skipped;
-    if (!Polled(*source)) skipped = "not polled (a page without scrape rules yet)";
     // Asked for by name, a gone source is tried again; "every source" leaves it parked.
-    else if (options.sources.empty() && Gone(*source, known))
+    if (options.sources.empty() && Gone(*source, known))
       skipped = "skipped: gone (HTTP 410); poll it by name with --source to try again";
     if (skipped.empty()) {
       ids.push_back(source->id);

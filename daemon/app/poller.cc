@@ -222,7 +222,6 @@ void Poller::SavePlan(const std::string& source_id, milliseconds delay) {
 Poller::PollNow Poller::PollSoon(const std::string& source_id) {
   const config::Source* source = config_->source(source_id);
   if (!source) return PollNow::kUnknown;
-  if (source->has_scrape && !scrape::HasRules(source->scrape)) return PollNow::kNotPolled;
   auto it = slots_.find(source_id);
   if (it != slots_.end() && it->second.polling) return PollNow::kAlreadyPolling;
   Slot& slot = slots_[source_id];

@@ -71,7 +71,6 @@ class Poller {
   enum class PollNow {
     kStarted,         // the fetch starts now
     kAlreadyPolling,  // a fetch (or its ingest) is under way; its outcome stands
-    kNotPolled,       // a page source without scrape rules yet
     kUnknown,         // no such source in the configuration
   };
   // Moves the source's next poll to now: the operator's "refresh now". Also

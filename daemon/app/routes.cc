@@ -142,7 +142,6 @@ http::Response Routes::Control(const http::Request& request) {
       spdlog::info("control: {} asked to poll {} now", request.peer, id);
       return Plain(202, "polling now");
     case Poller::PollNow::kAlreadyPolling: return Plain(202, "already being polled");
-    case Poller::PollNow::kNotPolled: return Plain(409, "not polled: a page without scrape rules yet");
     case Poller::PollNow::kUnknown: break;
   }
   return Plain(404, "no source '" + id + "' in the configuration");

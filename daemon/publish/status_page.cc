@@ -26,7 +26,7 @@ std::string HealthBadge(Health health) {
     case Health::kFailing: return "<span class=\"failing\">failing</span>";
     case Health::kGone: return "<span class=\"failing\">gone</span>";
     case Health::kNeverFetched: return "<span class=\"pending\">not fetched yet</span>";
-    case Health::kScrapePending: return "<span class=\"pending\">waiting for scrape rules</span>";
+    case Health::kScrapePending: return "<span class=\"pending\">not fetched yet</span>";
   }
   return {};
 }
@@ -85,6 +85,11 @@ std::string Card(const SiteInfo& site, const IndexSource& s, UnixTime now) {
       h += Row("items", HtmlText(std::to_string(st.items_seen) + " in the feed, " + std::to_string(st.items_new) +
                                  " new on the last fetch"));
     }
+    // A page's own feed: polled instead of a page without rules, or one
+    // its rules could give way to (health's note says which).
+    if (!st.found_feed.empty() && st.found_on == s.url) {
+      h += Row("feed found", "<code>" + HtmlText(XmlText(st.found_feed)) + "</code>");
+    }
     if (!st.moved_to.empty() && st.moved_from == s.url) {
       h += Row("moved", "permanently to <code>" + HtmlText(XmlText(st.moved_to)) + "</code> (polled instead)");
     }
@@ -92,7 +97,7 @@ std::string Card(const SiteInfo& site, const IndexSource& s, UnixTime now) {
   if (health == Health::kGone) {
     h += Row("next poll", HtmlText("none until the source's URL changes in the configuration"));
   } else if (health == Health::kScrapePending) {
-    h += Row("next poll", HtmlText("none until the source has scrape rules"));
+    h += Row("next poll", HtmlText("soon after start-up: a page without scrape rules, searched for a feed of its own"));
   } else if (s.state && s.state->next_due != 0) {
     h += Row("next poll", When(s.state->next_due, now));
   } else {
