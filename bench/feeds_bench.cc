@@ -19,7 +19,7 @@
 #include <asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/routes.h"
+#include "daemon/serve/routes.h"
 #include "daemon/classify/classify.h"
 #include "daemon/http/server.h"
 #include "store/store.h"

@@ -24,8 +24,8 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/app/app.h"
-#include "daemon/app/ingest.h"
+#include "daemon/live/live.h"
+#include "daemon/ingest/ingest.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 

@@ -16,15 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/app.h"
-#include "daemon/app/check_online.h"
-#include "daemon/app/logging.h"
-#include "daemon/app/health.h"
-#include "daemon/app/poll_cli.h"
-#include "daemon/app/scrape_cli.h"
-#include "daemon/app/items_cli.h"
-#include "daemon/app/manpage.h"
-#include "daemon/app/topics_cli.h"
-#include "daemon/app/topics_eval.h"
+#include "daemon/cli/cli.h"
 #include "daemon/parse/parse.h"
 
 namespace {

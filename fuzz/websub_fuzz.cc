@@ -11,8 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/app/feeds.h"
-#include "daemon/app/websub.h"
+#include "daemon/serve/routes.h"
 #include "fuzz/safe_html.h"
 
 namespace {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include "util/hash.h"
+
 namespace redwire::store {
 namespace {
 
@@ -164,24 +166,6 @@ class FoldCache {
   std::string scratch_;
 };
 
-std::uint64_t Mix(std::uint64_t x) {
-  // splitmix64's finaliser: spreads FNV's weak low bits over all 64.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-std::uint64_t Fnv(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 // Folded Greek and Cyrillic letters whose capitals look like Latin ones, and
 // the Latin letter. Aggregators retype statements with look-alikes ("Tο KKE",
 // Latin T and K inside Greek text); fingerprints compare the skeleton.
@@ -327,11 +311,11 @@ std::uint64_t SimHash(std::string_view folded) {
   const std::size_t n = std::min(words.size(), kMaxFingerprintWords);
   int shingles = 0;
   for (std::size_t i = 0; i + 2 < n; ++i) {
-    std::uint64_t h = Fnv(words[i]);
-    h = Fnv(" ", h);
-    h = Fnv(words[i + 1], h);
-    h = Fnv(" ", h);
-    h = Mix(Fnv(words[i + 2], h));
+    std::uint64_t h = util::Fnv1a64(words[i]);
+    h = util::Fnv1a64(" ", h);
+    h = util::Fnv1a64(words[i + 1], h);
+    h = util::Fnv1a64(" ", h);
+    h = util::Mix64(util::Fnv1a64(words[i + 2], h));
     for (std::size_t k = 0; k < 8; ++k) counters[k] += kSpread[(h >> (8 * k)) & 0xff];
     if (++shingles % 255 == 0) drain();
   }

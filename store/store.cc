@@ -2,6 +2,7 @@
 
 #include "store/checkpoint.h"
 #include "store/fingerprint.h"
+#include "util/hash.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
@@ -362,27 +363,8 @@ bool DecodeEnclosures(std::string_view text, std::vector<Enclosure>& out) {
 // dates are left out on purpose: an undated item gets a new first-seen date on
 // every fetch and must not count as edited each time.
 
-class Fnv1a64 {
- public:
-  void Add(std::string_view s) {
-    AddNumber(s.size());
-    for (unsigned char c : s) Byte(c);
-  }
-  void AddNumber(std::uint64_t n) {
-    for (int i = 0; i < 8; ++i) Byte(static_cast<unsigned char>(n >> (8 * i)));
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  void Byte(unsigned char c) {
-    h_ ^= c;
-    h_ *= 0x100000001b3ULL;
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
 std::int64_t ContentHash(const Item& item) {
-  Fnv1a64 h;
+  util::FieldHasher h;
   h.Add(item.title);
   h.Add(item.link);
   h.Add(item.author);
@@ -638,14 +620,7 @@ class NearIndex {
   std::array<Slots, kBands * 256> buckets_;
 };
 
-std::uint64_t SourceKey(std::string_view source_id) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : source_id) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+std::uint64_t SourceKey(std::string_view source_id) { return util::Fnv1a64(source_id); }
 
 // --- Statements.
 

@@ -9,61 +9,30 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <asio/ip/tcp.hpp>
 #include <curl/curl.h>
 #include <pugixml.hpp>
 
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using redwire::testing::FreePort;
+using redwire::testing::ReadFile;
+using redwire::testing::TempDir;
 
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-HttpResult Get(const std::string& url) {
-  HttpResult r;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(curl);
-  return r;
-}
-
-unsigned short FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
+redwire::testing::HttpResult Get(const std::string& url) { return redwire::testing::HttpGet(url); }
 
 std::string Xml(const std::string& s) {
   std::string out;
@@ -107,28 +76,10 @@ struct Run {
 
 // The redwire binary with `args`; its stdout and exit code.
 Run Redwire(const std::vector<std::string>& args) {
-  int pipefd[2];
-  REQUIRE(pipe(pipefd) == 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    close(pipefd[0]);
-    std::vector<char*> argv{const_cast<char*>(REDWIRE_BINARY)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(REDWIRE_BINARY, argv.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  Run r;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<std::size_t>(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  redwire::testing::ChildOptions stdout_only;
+  stdout_only.stderr_to_log = false;
+  auto r = redwire::testing::RunToEnd(REDWIRE_BINARY, args, stdout_only);
+  return {r.code, r.output};
 }
 
 struct Entry {
@@ -149,15 +100,6 @@ std::vector<Entry> Entries(const std::string& atom) {
   }
   return out;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("redwire-storeapp-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path / "config");
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 }  // namespace
 

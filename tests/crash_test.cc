@@ -4,10 +4,7 @@
 // that was visible over HTTP before the kill, and hold no item twice.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,22 +14,27 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <asio/ip/tcp.hpp>
 #include <curl/curl.h>
 #include <pugixml.hpp>
 
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
+
+using redwire::testing::FreePort;
+using redwire::testing::ReadFile;
+using redwire::testing::TempDir;
 
 constexpr int kSources = 40;
 constexpr int kNewPerPoll = 25;   // each poll of a feed brings this many new items
@@ -48,38 +50,20 @@ constexpr int kKills = 24;
 constexpr int kKillAfterMs[] = {200, 1800};
 #endif
 
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // Body of a 200, or empty.
 std::string Get(const std::string& url, long timeout_ms = 700) {
-  std::string body;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  long status = 0;
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  return status == 200 ? body : std::string();
+  redwire::testing::HttpOptions options;
+  options.timeout_ms = timeout_ms;
+  auto r = redwire::testing::HttpRequest(url, options);
+  return r.status == 200 ? r.body : std::string();
 }
 
-unsigned short FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+class Daemon : public redwire::testing::DaemonProcess {
+ public:
+  Daemon(const fs::path& config, const fs::path& state, unsigned short port, const fs::path& log)
+      : DaemonProcess(REDWIRE_BINARY, config, state, port, log, {"--log-level", "info"}) {}
+  bool Alive() const { return Running(); }
+};
 
 // Words for generated statements, so items carry realistic text for the
 // search index and the fingerprints.
@@ -129,40 +113,6 @@ std::string Feed(int source, int poll) {
   return rss + "</channel></rss>\n";
 }
 
-class Daemon {
- public:
-  Daemon(const fs::path& config, const fs::path& state, unsigned short port, const fs::path& log)
-      : port_(port) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(REDWIRE_BINARY, REDWIRE_BINARY, "run", "--config", config.c_str(), "--state",
-            state.c_str(), "--listen", listen.c_str(), "--log-level", "info",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~Daemon() { Kill(); }
-  void Kill() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  bool Alive() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  pid_t pid_ = -1;
-  unsigned short port_;
-};
-
 // "urn:crash:s7:i123" is an item of source "party-7".
 std::string SourceOf(const std::string& id) {
   const std::size_t s = id.find(":s") + 2;
@@ -177,15 +127,6 @@ std::vector<std::string> EntryIds(const std::string& atom) {
   for (pugi::xml_node e : doc.child("feed").children("entry")) out.push_back(e.child_value("id"));
   return out;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("redwire-crash-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path / "config");
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 }  // namespace
 

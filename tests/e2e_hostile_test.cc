@@ -7,13 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,128 +21,44 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <random>
-#include <sstream>
 #include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <asio/ip/tcp.hpp>
 #include <curl/curl.h>
 #include <pugixml.hpp>
 
 #include "hostile_documents.h"
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct HttpResult {
-  CURLcode code = CURLE_OK;
-  long status = 0;
-  std::string body;
-};
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
+using redwire::testing::FreePort;
+using redwire::testing::HttpResult;
+using redwire::testing::ReadFile;
+using redwire::testing::TempDir;
+using redwire::testing::WaitFor;
 
 HttpResult Request(const std::string& url, const std::function<void(CURL*)>& setup = {}) {
-  REQUIRE(kCurlReady);
-  HttpResult r;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  redwire::testing::HttpOptions options;
   // Under the daemon's 10 s request timeout, so idle connections timing
   // out never explain a success.
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 8000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (setup) setup(curl);
-  r.code = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(curl);
-  return r;
+  options.timeout_ms = 8000;
+  options.setup = setup;
+  return redwire::testing::HttpRequest(url, options);
 }
 
 HttpResult Get(const std::string& url) { return Request(url); }
 
-unsigned short FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
-
-class Daemon {
+class Daemon : public redwire::testing::DaemonProcess {
  public:
   Daemon(const fs::path& config, const fs::path& state, unsigned short port, const fs::path& log)
-      : port_(port), log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(REDWIRE_BINARY, REDWIRE_BINARY, "run", "--config", config.c_str(), "--state", state.c_str(),
-            "--listen", listen.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  bool Running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-  void Signal(int sig) const { kill(pid_, sig); }
-  // SIGTERM, then the exit status (or -1 if it did not exit within `limit`).
-  // Under the sanitizers a leak at exit makes the status non-zero.
-  int Terminate(std::chrono::milliseconds limit) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const bool exited = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!exited) return -1;
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  unsigned short port_;
-  fs::path log_;
-};
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("redwire-hostile-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path / "config");
-  }
-  ~TempDir() { fs::remove_all(path); }
+      : DaemonProcess(REDWIRE_BINARY, config, state, port, log) {}
 };
 
 // One hostile source: the body it turns to, and what must hold after the

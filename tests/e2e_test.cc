@@ -3,144 +3,44 @@
 // over HTTP and parsed with pugixml.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
-#include <strings.h>
-
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <asio/ip/tcp.hpp>
 #include <curl/curl.h>
 #include <pugixml.hpp>
 
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct HttpResult {
-  long status = 0;
-  std::string body;
-  std::string etag;
-};
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-size_t TakeEtag(char* data, size_t size, size_t n, void* out) {
-  std::string line(data, size * n);
-  if (line.size() > 6 && strncasecmp(line.c_str(), "etag: ", 6) == 0) {
-    *static_cast<std::string*>(out) = line.substr(6, line.find_last_not_of("\r\n") - 5);
-  }
-  return size * n;
-}
+using redwire::testing::FreePort;
+using redwire::testing::HttpResult;
+using redwire::testing::ReadFile;
+using redwire::testing::TempDir;
+using redwire::testing::WaitFor;
 
 HttpResult Get(const std::string& url, const std::string& if_none_match = "") {
-  HttpResult r;
-  CURL* curl = curl_easy_init();
-  curl_slist* headers = nullptr;
-  if (!if_none_match.empty()) headers = curl_slist_append(headers, ("If-None-Match: " + if_none_match).c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, TakeEtag);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.etag);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return r;
+  if (if_none_match.empty()) return redwire::testing::HttpGet(url);
+  return redwire::testing::HttpGet(url, {"If-None-Match: " + if_none_match});
 }
 
-unsigned short FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
-// The daemon as a child process; its log goes to a file the test can show.
-class Daemon {
+// The daemon with debug logs, which the tests show when they fail.
+class Daemon : public redwire::testing::DaemonProcess {
  public:
   Daemon(const fs::path& config, const fs::path& state, unsigned short port, const fs::path& log)
-      : port_(port), log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(REDWIRE_BINARY, REDWIRE_BINARY, "run", "--config", config.c_str(), "--state", state.c_str(),
-            "--listen", listen.c_str(), "--log-level", "debug", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  bool WaitServing() const {
-    return WaitFor([&] { return Get(url("/")).status == 200; }, 10s);
-  }
-  // SIGTERM, then the exit status (or -1 if it did not exit within `limit`).
-  int Terminate(std::chrono::milliseconds limit) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const bool exited = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!exited) return -1;
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  unsigned short port_;
-  fs::path log_;
-};
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("redwire-e2e-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path / "config");
-  }
-  ~TempDir() { fs::remove_all(path); }
+      : DaemonProcess(REDWIRE_BINARY, config, state, port, log, {"--log-level", "debug"}) {}
 };
 
 struct Entry {

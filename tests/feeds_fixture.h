@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/app/app.h"
+#include "daemon/live/live.h"
 #include "daemon/classify/classify.h"
 #include "store/store.h"
 

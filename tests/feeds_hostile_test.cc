@@ -16,7 +16,7 @@
 #include <curl/curl.h>
 #include <pugixml.hpp>
 
-#include "daemon/app/routes.h"
+#include "daemon/serve/routes.h"
 #include "daemon/http/server.h"
 #include "daemon/parse/parse.h"
 #include "feeds_fixture.h"

@@ -13,7 +13,7 @@
 
 #include <curl/curl.h>
 
-#include "daemon/app/routes.h"
+#include "daemon/serve/routes.h"
 #include "daemon/http/server.h"
 #include "feeds_fixture.h"
 

@@ -7,7 +7,7 @@
 
 #include <pugixml.hpp>
 
-#include "daemon/app/feeds.h"
+#include "daemon/serve/feeds.h"
 #include "daemon/http/server.h"
 #include "feeds_fixture.h"
 

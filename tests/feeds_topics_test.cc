@@ -1,7 +1,7 @@
 // The tuning tools (`redwire topics test` / `explain`) on a real store.
 #include <catch2/catch.hpp>
 
-#include "daemon/app/topics_cli.h"
+#include "daemon/cli/topics_cli.h"
 #include "feeds_fixture.h"
 
 using namespace feeds_test;

@@ -24,8 +24,8 @@
 #include <asio/post.hpp>
 #include <curl/curl.h>
 
-#include "daemon/app/routes.h"
-#include "daemon/app/websub.h"
+#include "daemon/serve/routes.h"
+#include "daemon/serve/websub.h"
 #include "feeds_fixture.h"
 #include "support/fixture_server.h"
 

@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,7 +29,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <curl/curl.h>
 
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 extern char** environ;
 
@@ -40,63 +42,16 @@ using redwire::testing::FixtureServer;
 
 namespace {
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using redwire::testing::FreePort;
+using redwire::testing::HttpResult;
+using redwire::testing::ReadFile;
+using redwire::testing::TempDir;
+using redwire::testing::WaitFor;
 
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-HttpResult Get(const std::string& url) {
-  HttpResult r;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(curl);
-  return r;
-}
-
+HttpResult Get(const std::string& url) { return redwire::testing::HttpGet(url); }
 // A POST without a body, as `curl -X POST` sends, with extra header lines.
 HttpResult Post(const std::string& url, const std::vector<std::string>& headers = {}) {
-  HttpResult r;
-  CURL* curl = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(curl);
-  curl_slist_free_all(list);
-  return r;
+  return redwire::testing::HttpPost(url, headers);
 }
 
 std::size_t Count(const std::string& haystack, const std::string& needle) {
@@ -120,124 +75,20 @@ int ListeningSocket(unsigned short& port) {
   return fd;
 }
 
-unsigned short FreePort() {
-  unsigned short port = 0;
-  close(ListeningSocket(port));
-  return port;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("redwire-ops-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path / "config");
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path config() const { return path / "config"; }
-  fs::path state() const { return path / "state"; }
-};
-
-// The binary as a child process. Its environment is the test's minus every
-// systemd variable, plus `env`; "NAME=@pid" gets the child's own pid, as
-// systemd sets LISTEN_PID and WATCHDOG_PID. `pass_fd` becomes fd 3.
-class Child {
+// The binary as a child process, with `env` added and `pass_fd` as fd 3.
+class Child : public redwire::testing::ChildProcess {
  public:
   Child(const std::vector<std::string>& args, const std::vector<std::string>& env, const fs::path& log,
-        int pass_fd = -1) {
-    std::vector<std::string> envs;
-    for (char** e = environ; *e; ++e) {
-      const std::string var = *e;
-      static const char* kDropped[] = {"NOTIFY_SOCKET=", "LISTEN_", "WATCHDOG_", "JOURNAL_STREAM="};
-      bool drop = false;
-      for (const char* d : kDropped) drop = drop || var.rfind(d, 0) == 0;
-      if (!drop) envs.push_back(var);
-    }
-    // Room for the pid digits, filled in after fork without allocating.
-    std::vector<std::size_t> pid_slots;
-    for (const auto& e : env) {
-      if (e.size() > 4 && e.compare(e.size() - 4, 4, "@pid") == 0) {
-        pid_slots.push_back(envs.size());
-        envs.push_back(e.substr(0, e.size() - 4) + std::string(20, '\0'));
-      } else {
-        envs.push_back(e);
-      }
-    }
-    std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_storage = args;
-    argv_storage.insert(argv_storage.begin(), REDWIRE_BINARY);
-    std::vector<char*> argv;
-    for (auto& a : argv_storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    REQUIRE(log_fd >= 0);
-
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      // Only async-signal-safe calls from here on.
-      char digits[20];
-      int n = 0;
-      for (pid_t p = getpid(); p > 0; p /= 10) digits[n++] = static_cast<char>('0' + p % 10);
-      for (std::size_t slot : pid_slots) {
-        char* value = std::strchr(envp[slot], '=') + 1;
-        for (int i = 0; i < n; ++i) value[i] = digits[n - 1 - i];
-        value[n] = '\0';
-      }
-      if (pass_fd >= 0) {
-        if (pass_fd == 3) {
-          fcntl(3, F_SETFD, 0);
-        } else {
-          dup2(pass_fd, 3);
-        }
-      }
-      dup2(log_fd, 1);
-      dup2(log_fd, 2);
-      execve(REDWIRE_BINARY, argv.data(), envp.data());
-      _exit(127);
-    }
-    close(log_fd);
-    log_ = log;
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-  void Signal(int signo) const { kill(pid_, signo); }
-  bool Running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-  // The exit status, or -1 when the child has not exited within `limit`.
-  int Wait(std::chrono::milliseconds limit) {
-    int status = 0;
-    if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit)) return -1;
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  fs::path log_;
+        int pass_fd = -1)
+      : ChildProcess(REDWIRE_BINARY, args, log, redwire::testing::ChildOptions{env, pass_fd}) {}
 };
 
 // Runs the binary to completion; returns its exit status and output.
 int RunToEnd(const std::vector<std::string>& args, std::string& output,
              const std::vector<std::string>& env = {}) {
-  const fs::path log = fs::temp_directory_path() / ("redwire-ops-out-" + std::to_string(std::random_device{}()));
-  int code = 0;
-  {
-    Child child(args, env, log);
-    code = child.Wait(20s);
-    output = child.log();
-  }
-  fs::remove(log);
-  return code;
+  auto r = redwire::testing::RunToEnd(REDWIRE_BINARY, args, redwire::testing::ChildOptions{env});
+  output = r.output;
+  return r.code;
 }
 
 // A NOTIFY_SOCKET: an AF_UNIX datagram socket bound in a temp path.

@@ -10,7 +10,7 @@
 
 #include <asio/io_context.hpp>
 
-#include "daemon/app/feed_finder.h"
+#include "daemon/find/feed_finder.h"
 #include "daemon/fetch/fetcher.h"
 #include "support/fixture_server.h"
 

@@ -17,8 +17,8 @@
 
 #include <asio/io_context.hpp>
 
-#include "daemon/app/health.h"
-#include "daemon/app/poller.h"
+#include "daemon/cli/health.h"
+#include "daemon/schedule/poller.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 #include "support/fixture_server.h"

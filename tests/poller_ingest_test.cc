@@ -15,7 +15,7 @@
 
 #include <asio/io_context.hpp>
 
-#include "daemon/app/ingest.h"
+#include "daemon/ingest/ingest.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 

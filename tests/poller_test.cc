@@ -22,9 +22,9 @@
 #include <asio/io_context.hpp>
 #include <curl/curl.h>
 
-#include "daemon/app/metrics.h"
-#include "daemon/app/poller.h"
-#include "daemon/app/routes.h"
+#include "daemon/schedule/metrics.h"
+#include "daemon/schedule/poller.h"
+#include "daemon/serve/routes.h"
 #include "daemon/fetch/fetcher.h"
 #include "store/store.h"
 #include "support/fixture_server.h"

@@ -2,23 +2,18 @@
 // saved pages served by a loopback origin (first import with pagination,
 // new items' own pages fetched for their text, a page that advertises its
 // feed) and republishes them as Atom, per source and per topic.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
-#include <thread>
 
 #include <catch2/catch.hpp>
-#include <curl/curl.h>
 #include <pugixml.hpp>
 
+#include "support/child_process.h"
 #include "support/fixture_server.h"
+#include "support/http_client.h"
+#include "support/scratch.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -28,57 +23,17 @@ using redwire::testing::FixtureServer;
 
 namespace {
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using redwire::testing::FreePort;
+using redwire::testing::ReadFile;
+using redwire::testing::WaitFor;
 
-std::string Fixture(const std::string& name) { return Slurp(fs::path(REDWIRE_FIXTURES) / name); }
-
-std::size_t Append(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
+// The body of a 200, else empty.
 std::string Get(const std::string& url) {
-  std::string body;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  long status = 0;
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  return status == 200 ? body : "";
+  auto r = redwire::testing::HttpGet(url);
+  return r.status == 200 ? r.body : "";
 }
 
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
-
-unsigned short FreePort() {
-  for (unsigned short port = 20000 + std::random_device{}() % 20000;; ++port) {
-    // A port the fixture server is not using and nothing listens on.
-    CURL* curl = curl_easy_init();
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 500L);
-    const bool taken = curl_easy_perform(curl) == CURLE_OK;
-    curl_easy_cleanup(curl);
-    if (!taken) return port;
-  }
-}
+std::string Fixture(const std::string& name) { return ReadFile(fs::path(REDWIRE_FIXTURES) / name); }
 
 struct Entry {
   std::string title, link, content, summary;
@@ -135,8 +90,8 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
   origin.Static("/blog/feed.xml", "application/rss+xml", Fixture("e2e/kke.rss"), "\"v1\"");
   origin.Route("/noticias", [](const FixtureRequest&) { return Html(Fixture("scrape/dates-refused.html")); });
 
-  const fs::path dir = fs::temp_directory_path() / ("redwire-scrape-e2e-" + std::to_string(std::random_device{}()));
-  fs::create_directories(dir / "config");
+  redwire::testing::TempDir scratch("redwire-scrape-e2e-");
+  const fs::path dir = scratch.path;
   std::ofstream(dir / "config" / "sources.toml")
       << "[[source]]\nid = \"kke-en\"\nurl = \"" << origin.url("/en/") << "\"\nevery = \"2s\"\nlang = \"en\"\n"
       << "allow_private = true\n[source.scrape]\nitem = \"div.newsList > div.newsItem\"\ntitle = \"h3.title\"\n"
@@ -157,19 +112,10 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
 
   const unsigned short port = FreePort();
   const fs::path log = dir / "daemon.log";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    const std::string listen = "127.0.0.1:" + std::to_string(port);
-    const std::string config = (dir / "config").string(), state = (dir / "state").string();
-    execl(REDWIRE_BINARY, REDWIRE_BINARY, "run", "--config", config.c_str(), "--state", state.c_str(), "--listen",
-          listen.c_str(), "--log-level", "debug", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  INFO(Slurp(log));
+  redwire::testing::DaemonProcess daemon(REDWIRE_BINARY, dir / "config", dir / "state", port, log,
+                                         {"--log-level", "debug"});
+  const std::string base = daemon.url("");
+  INFO(ReadFile(log));
 
   // KKE: the list's three items, each with the text of its own page.
   std::vector<Entry> kke;
@@ -179,7 +125,7 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
         return kke.size() == 3 && std::all_of(kke.begin(), kke.end(), [](const Entry& e) { return !e.content.empty(); });
       },
       30s);
-  INFO(Slurp(log));
+  INFO(ReadFile(log));
   REQUIRE(kke_done);
   const Entry* syria = Find(kke, "Statement of the KKE on the developments in Syria");
   REQUIRE(syria);
@@ -229,8 +175,5 @@ TEST_CASE("the daemon scrapes pages into per-source and topic feeds", "[e2e]") {
   CHECK(origin.count("/later/", 404) >= 1);
   CHECK(Entries(Get(base + "/sources/kke-en.atom")).size() == 3);
 
-  kill(pid, SIGTERM);
-  int status = 0;
-  CHECK(WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10s));
-  fs::remove_all(dir);
+  CHECK(daemon.Terminate(10s) >= 0);
 }

@@ -3,14 +3,12 @@
 // the process lifecycle (signals, sd_notify). main.cc is only the CLI.
 #pragma once
 
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "daemon/app/changes.h"
-#include "daemon/classify/classify.h"
-#include "daemon/config/config.h"
-#include "model/result.h"
+// Run holds the StateLock on the state directory; `redwire poll --once`
+// takes the same lock.
+#include "daemon/app/state_lock.h"
+#include "daemon/live/live.h"
 
 namespace redwire::app {
 
@@ -19,23 +17,6 @@ struct RunOptions {
   std::string state_dir;               // holds redwire.db
   std::string listen = "127.0.0.1:8080";
 };
-
-// One loaded configuration: the catalog and its compiled topic rules. Shared
-// read-only by the poller and the routes.
-struct LiveConfig {
-  config::Catalog catalog;
-  std::vector<classify::TopicRule> rules;
-  classify::Concepts concepts;  // the [[concept]] term lists, by id
-  // Where the ingester reports stored changes, for republishing.
-  std::shared_ptr<FeedChanges> changes = std::make_shared<FeedChanges>();
-
-  const config::Source* source(const std::string& id) const;
-  const config::Topic* topic(const std::string& id) const;
-};
-
-// Loads DIR/*.toml and compiles every topic rule. The error lists every
-// problem, one per line, as "file:line:col: message".
-Result<std::shared_ptr<const LiveConfig>> LoadConfig(const std::string& config_dir);
 
 // Loads the config, opens the store, serves and polls until SIGTERM or
 // SIGINT. Returns the process exit code; errors that stop start-up are

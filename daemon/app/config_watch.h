@@ -2,6 +2,7 @@
 // written, created, renamed or deleted there (editors often save by rename)
 // arms a debounce timer; `changed` runs once the directory has been quiet
 // for the debounce delay, so a burst of saves gives one reload.
+// Private to app/.
 #pragma once
 
 #include <array>

@@ -3,6 +3,7 @@
 // write STATE/redwire.db; the file also says who holds it and, for a daemon,
 // where it takes control requests (POST /sources/ID/poll). The kernel drops
 // the lock when the process dies, so a crash never leaves a stale lock.
+// Private to app/: other modules reach it through daemon/app/app.h.
 #pragma once
 
 #include <memory>

@@ -25,6 +25,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include "util/time.h"
+
 namespace redwire::fetch {
 namespace {
 
@@ -74,15 +76,6 @@ bool AllDigits(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// An HTTP-date (RFC 9110 IMF-fixdate, or the obsolete forms curl also reads)
-// as Unix seconds.
-std::optional<std::int64_t> HttpDate(const std::string& value) {
-  if (value.empty()) return std::nullopt;
-  const time_t t = curl_getdate(value.c_str(), nullptr);
-  if (t == -1) return std::nullopt;
-  return static_cast<std::int64_t>(t);
-}
-
 std::int64_t WallNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
@@ -111,7 +104,7 @@ std::optional<std::chrono::seconds> MaxAge(std::string_view header) {
 
 // The seconds from the server's Date (or our clock) until `when`, never negative.
 std::chrono::seconds Until(std::int64_t when, const std::string& date) {
-  const std::int64_t from = HttpDate(date).value_or(WallNow());
+  const std::int64_t from = util::ParseHttpDate(date).value_or(WallNow());
   return std::chrono::seconds(std::max<std::int64_t>(0, when - from));
 }
 
@@ -571,12 +564,12 @@ void Fetcher::Impl::Finish(CURL* easy, CURLcode result) {
     r.fresh_for = age;
   } else if (!t->expires.empty()) {
     // An unparseable Expires ("0", "-1") means already stale.
-    const auto when = HttpDate(t->expires);
+    const auto when = util::ParseHttpDate(t->expires);
     r.fresh_for = when ? Until(*when, t->date) : std::chrono::seconds(0);
   }
   if (AllDigits(r.retry_after)) {
     r.retry_after_delay = std::chrono::seconds(std::stoll(r.retry_after));
-  } else if (const auto when = HttpDate(r.retry_after)) {
+  } else if (const auto when = util::ParseHttpDate(r.retry_after)) {
     r.retry_after_delay = Until(*when, t->date);
   }
 

@@ -18,6 +18,8 @@
 #include <spdlog/spdlog.h>
 #include <utf8proc.h>
 
+#include "util/time.h"
+
 namespace redwire::http {
 namespace {
 
@@ -129,19 +131,6 @@ const char* Reason(int status) {
     case 505: return "HTTP Version Not Supported";
     default: return "";  // RFC 9112 4: the reason phrase may be empty
   }
-}
-
-// IMF-fixdate (RFC 9110 5.6.7), built by hand so the C locale is not assumed.
-std::string HttpDate(std::time_t now) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7], tm.tm_mday,
-                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
 }
 
 // Headers the server writes itself; a handler cannot override them.
@@ -484,7 +473,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     const int status = response.status;
     const bool bodyless = status < 200 || status == 204 || status == 304;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
-    head += "Date: " + HttpDate(std::time(nullptr)) + "\r\n";
+    head += "Date: " + util::FormatHttpDate(std::time(nullptr)) + "\r\n";
     if (!bodyless) {
       head += "Content-Type: " + response.content_type + "\r\n";
       head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";

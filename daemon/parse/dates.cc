@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "daemon/parse/internal.h"
+#include "util/time.h"
 
 namespace redwire::parse {
 namespace {
@@ -27,35 +28,6 @@ using internal::Trim;
 constexpr UnixTime kDay = 24 * 60 * 60;
 
 // ------------------------------------------------------------ calendar
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// days_from_civil).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-// The civil year of a Unix time (inverse of DaysFromCivil, year only).
-int YearOf(UnixTime t) {
-  std::int64_t z = (t >= 0 ? t / kDay : (t - kDay + 1) / kDay) + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return static_cast<int>(yoe + era * 400) + (month <= 2 ? 1 : 0);
-}
-
-unsigned DaysInMonth(int year, int month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
 
 struct DateParts {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -79,15 +51,9 @@ const char* Describe(Refusal r) {
 }
 
 std::optional<UnixTime> ToUnix(const DateParts& p) {
-  if (p.year < 1 || p.year > 9999 || p.month < 1 || p.month > 12) return std::nullopt;
-  if (p.day < 1 || static_cast<unsigned>(p.day) > DaysInMonth(p.year, p.month)) return std::nullopt;
-  if (p.hour < 0 || p.hour > 23 || p.minute < 0 || p.minute > 59 || p.second < 0 ||
-      p.second > 60) {
-    return std::nullopt;
-  }
-  const int second = std::min(p.second, 59);  // a leap second
-  return DaysFromCivil(p.year, p.month, p.day) * kDay + p.hour * 3600 + p.minute * 60 + second -
-         p.offset_seconds;
+  const auto t = util::UnixFromCivil({p.year, p.month, p.day, p.hour, p.minute, p.second});
+  if (!t) return std::nullopt;
+  return *t - p.offset_seconds;
 }
 
 // RFC 5322 section 4.3: two-digit years below 50 are 2000-2049.
@@ -642,7 +608,7 @@ bool ReadTimeOfDay(const std::vector<Token>& tokens, DateParts* p) {
 // date more than a day past `now` ("Mar 6" read in January is last March).
 std::optional<UnixTime> WithYearFromNow(DateParts p, UnixTime now) {
   if (now <= 0) return std::nullopt;
-  p.year = YearOf(now);
+  p.year = util::CivilFromUnix(now).year;
   auto t = ToUnix(p);
   if (t && *t > now + kDay) {
     --p.year;

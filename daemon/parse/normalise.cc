@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "daemon/parse/internal.h"
+#include "util/hash.h"
 
 namespace redwire::parse::internal {
 namespace {
@@ -23,18 +24,6 @@ std::optional<UnixTime> UsableDate(std::string_view text) {
   auto t = ParseDate(text);
   if (t && *t > 0) return t;  // feeds write epoch 0 (or earlier) to mean "no date"
   return std::nullopt;
-}
-
-std::string Fnv1aHex(std::string_view data) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : data) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kHex[h & 0xF];
-  return out;
 }
 
 // RSS <author> is an e-mail address, often "jane@example.org (Jane Doe)":
@@ -167,7 +156,7 @@ Item Normalise(RawItem raw, const RawFeed& feed, const Context& context) {
     const std::string_view date = Trim(raw.published.empty() ? raw.updated : raw.published);
     std::string summary_prefix = item.summary_text.empty() ? item.content_text : item.summary_text;
     TruncateUtf8(summary_prefix, kHashSummaryPrefix);
-    item.id = "hash:" + Fnv1aHex(item.title + "\n" + std::string(date) + "\n" + summary_prefix);
+    item.id = "hash:" + util::Hex64(util::Fnv1a64(item.title + "\n" + std::string(date) + "\n" + summary_prefix));
   }
   return item;
 }
@@ -185,8 +174,8 @@ std::string_view Fragment(std::string_view link) {
 std::string DistinctHash(const Item& item, std::string_view raw_date) {
   std::string text = item.summary_text.empty() ? item.content_text : item.summary_text;
   TruncateUtf8(text, kHashSummaryPrefix);
-  return "hash:" + Fnv1aHex(item.id + "\n" + item.link + "\n" + item.title + "\n" +
-                            std::string(Trim(raw_date)) + "\n" + text);
+  return "hash:" + util::Hex64(util::Fnv1a64(item.id + "\n" + item.link + "\n" + item.title + "\n" +
+                                             std::string(Trim(raw_date)) + "\n" + text));
 }
 
 }  // namespace

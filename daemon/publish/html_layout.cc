@@ -1,6 +1,7 @@
 #include "daemon/publish/html_layout.h"
 
 #include "daemon/publish/internal.h"
+#include "util/time.h"
 
 namespace redwire::publish {
 namespace {
@@ -172,7 +173,7 @@ std::string Age(UnixTime t, UnixTime now) {
 }
 
 std::string TimeTag(UnixTime t) {
-  const std::string stamp = Rfc3339(t);  // "2024-03-05T10:00:00Z"
+  const std::string stamp = util::FormatRfc3339(t);  // "2024-03-05T10:00:00Z"
   return "<time datetime=\"" + HtmlText(stamp) + "\">" + HtmlText(stamp.substr(0, 10) + " " + stamp.substr(11, 5)) +
          " UTC</time>";
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "daemon/publish/internal.h"
+#include "util/time.h"
 #include "daemon/publish/publish.h"
 
 namespace redwire::publish {
@@ -90,8 +91,8 @@ std::string ItemJson(const store::StoredItem& stored, const SourceInfo& source, 
     o.String("content_text", item.content_text);
   }
   o.StringIfAny("summary", item.summary_text);
-  if (item.published != 0) o.String("date_published", Rfc3339(item.published));
-  o.String("date_modified", Rfc3339(EntryUpdatedOf(stored, fallback)));
+  if (item.published != 0) o.String("date_published", util::FormatRfc3339(item.published));
+  o.String("date_modified", util::FormatRfc3339(EntryUpdatedOf(stored, fallback)));
   Object author;
   author.String("name", !item.author.empty() ? item.author
                                              : (!source.title.empty() ? source.title : item.source_id));

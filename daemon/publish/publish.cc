@@ -1,6 +1,7 @@
 #include "daemon/publish/publish.h"
 
 #include "daemon/publish/internal.h"
+#include "util/time.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,10 +15,6 @@ namespace {
 
 constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr const char* kGenerator = "redwire";
-
-// RFC 3339 needs a four-digit year, so times outside 0001..9999 are clamped.
-constexpr UnixTime kMinTime = -62135596800;  // 0001-01-01T00:00:00Z
-constexpr UnixTime kMaxTime = 253402300799;  // 9999-12-31T23:59:59Z
 
 // Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes
 // are not well-formed (overlong, surrogate, beyond U+10FFFF, truncated).
@@ -140,7 +137,7 @@ void AddSource(pugi::xml_node entry, const SourceInfo& source, const std::string
   if (IsWebUrl(source.site_link)) AddLink(node, "alternate", source.site_link, "text/html");
   // The source's own feed updated time is not kept; the entry's is a lower
   // bound for it.
-  AddText(node, "updated", Rfc3339(updated));
+  AddText(node, "updated", util::FormatRfc3339(updated));
 }
 
 void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const SourceInfo& source,
@@ -155,8 +152,8 @@ void AddEntry(pugi::xml_node feed, const store::StoredItem& stored, const Source
   title.append_attribute("type").set_value("text");
   title.text().set(XmlSafe(item.title).c_str());
   if (!link.empty()) AddLink(entry, "alternate", link, "text/html");
-  if (item.published != 0) AddText(entry, "published", Rfc3339(item.published));
-  AddText(entry, "updated", Rfc3339(updated));
+  if (item.published != 0) AddText(entry, "published", util::FormatRfc3339(item.published));
+  AddText(entry, "updated", util::FormatRfc3339(updated));
 
   // RFC 4287 4.1.1: every entry needs an author when the feed has none.
   std::string author = item.author;
@@ -224,16 +221,6 @@ std::string Html(const std::string& s) {
 
 }  // namespace
 
-std::string Rfc3339(UnixTime t) {
-  const std::time_t clamped = static_cast<std::time_t>(std::clamp(t, kMinTime, kMaxTime));
-  std::tm tm{};
-  gmtime_r(&clamped, &tm);
-  char buf[80];  // room for any int fields, so the formatter never truncates
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
 std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem>& items,
                        const SourceLookup& source_of) {
   pugi::xml_document doc;
@@ -250,7 +237,7 @@ std::string RenderAtom(const FeedInfo& feed, const std::vector<store::StoredItem
   pugi::xml_node title = root.append_child("title");
   title.append_attribute("type").set_value("text");
   title.text().set(XmlSafe(feed.title).c_str());
-  AddText(root, "updated", Rfc3339(newest != 0 ? newest : feed.generated_at));
+  AddText(root, "updated", util::FormatRfc3339(newest != 0 ? newest : feed.generated_at));
   AddLink(root, "self", feed.self_url, "application/atom+xml");
   if (!feed.alternate_url.empty()) AddLink(root, "alternate", feed.alternate_url, "text/html");
   if (!feed.hub_url.empty()) AddLink(root, "hub", feed.hub_url);

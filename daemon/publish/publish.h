@@ -59,9 +59,6 @@ struct IndexSource {
   std::optional<store::SourceState> state;
 };
 
-// "2024-03-05T10:00:00Z"
-std::string Rfc3339(UnixTime t);
-
 // Percent-encodes everything but RFC 3986's unreserved characters: ids in
 // URLs and URNs, and values in a query string or form body.
 std::string PercentEncode(std::string_view s);

@@ -11,6 +11,7 @@
 
 #include "daemon/parse/parse.h"
 #include "daemon/scrape/dom.h"
+#include "util/hash.h"
 
 namespace redwire::scrape {
 
@@ -46,18 +47,6 @@ const Selector& DefaultAnchor() {
 const Selector& DefaultTime() {
   static const Selector s = Selector::Compile("time[datetime] @datetime").value();
   return s;
-}
-
-std::string Fnv1aHex(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kHex[h & 15];
-  return out;
 }
 
 std::string Cap(std::string s, std::size_t limit) {
@@ -516,8 +505,9 @@ Result<Extraction> ExtractFrom(const Dom& dom, const Rules& rules, const Page& p
     if (item.title.empty()) item.title = Cap(!item.summary_text.empty() ? item.summary_text : item.link, 200);
     // A link-less item is known by what it says and when, so the same
     // statement keeps its id from poll to poll.
-    item.id = !item.canonical_link.empty() ? item.canonical_link
-                                           : "hash:" + Fnv1aHex(item.title + "\n" + date_text);
+    item.id = !item.canonical_link.empty()
+                  ? item.canonical_link
+                  : "hash:" + util::Hex64(util::Fnv1a64(item.title + "\n" + date_text, util::kFnv1a64ScrapeIdBasis));
     auto [it, fresh] = by_id.emplace(item.id, out.items.size());
     if (!fresh) {
       Merge(out.items[it->second], std::move(item));

@@ -139,7 +139,7 @@ std::vector<std::string> SelectValues(std::string_view html, const Selector& sel
 // type="application/rss+xml|atom+xml|feed+json|rdf+xml" href="...">, linked
 // with an <a href> whose URL or text says feed/rss/atom, or one of the
 // usual feed paths of the CMS the page shows. Only a fetch that parses as a
-// feed proves it is one (app/feed_finder does that).
+// feed proves it is one (find/feed_finder does that).
 struct DiscoveredFeed {
   std::string url;    // absolute http(s)
   std::string type;   // as advertised, lower-cased; empty when not advertised
