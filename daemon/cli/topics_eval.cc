@@ -76,8 +76,13 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
   for (const auto& topic : topics) {
     if (topic.learned) without_model.emplace(topic.id, topic).first->second.learned.reset();
   }
+  // Per language and topic, for the macro-F1 of each language.
+  std::map<std::string, std::map<std::string, Counts>> by_lang_topic;
+  std::map<std::string, int> records_by_lang;
   std::string mistakes;
   for (const classify::LabelledRecord& r : records.value()) {
+    const std::string lang = r.lang.empty() ? "-" : r.lang;
+    ++records_by_lang[lang];
     const classify::MatchInput input = classify::Prepare(classify::ItemOf(r, "eval"));
     for (const auto& topic : topics) {
       if (!labelled.count(topic.id)) continue;
@@ -91,17 +96,18 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
         else if (expected) ++c.fn;
       }
       Counts& t = by_topic[topic.id];
-      Counts& l = by_lang[r.lang.empty() ? "-" : r.lang];
+      Counts& l = by_lang[lang];
+      Counts& lt = by_lang_topic[lang][topic.id];
       if (verdict.matched && expected) {
-        ++t.tp, ++l.tp;
+        ++t.tp, ++l.tp, ++lt.tp;
         continue;
       }
       if (!verdict.matched && !expected) continue;
       // A miss shows the terms that did occur (the nearest miss), if any.
       std::vector<std::string> terms = verdict.terms;
       if (!verdict.matched && topic.rule) terms = topic.rule->MatchedTerms(input);
-      if (verdict.matched) ++t.fp, ++l.fp;
-      else ++t.fn, ++l.fn;
+      if (verdict.matched) ++t.fp, ++l.fp, ++lt.fp;
+      else ++t.fn, ++l.fn, ++lt.fn;
       mistakes += std::string(verdict.matched ? "FP " : "FN ") + topic.id + "  " + r.id + " [" + r.lang + "/" +
                   (input.stem_language.empty() ? "-" : input.stem_language) + "]  " + r.title + "\n";
       mistakes += std::string(verdict.matched ? "    fired: " : "    nearest miss: ") +
@@ -140,10 +146,29 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
       report.text += "labelled topic '" + id + "' is not configured\n";
     }
   }
-  report.text += "\nby language (all topics together)\n";
-  std::snprintf(header, sizeof header, "%-28s %5s %5s %5s %4s %4s %4s\n", "lang", "P", "R", "F1", "tp", "fp", "fn");
+  // P, R and F1 pool every topic's decisions on the language's records;
+  // macro-F1 averages the topics that occur in the language (labelled or
+  // matched there), so a language is not flattered by topics it lacks.
+  report.text += "\nby language (P, R, F1: all topics together; macro-F1: over the topics present)\n";
+  std::snprintf(header, sizeof header, "%-28s %5s %5s %5s %4s %4s %4s %8s %7s %6s\n", "lang", "P", "R", "F1", "tp", "fp",
+                "fn", "macro-F1", "topics", "items");
   report.text += header;
-  for (const auto& [lang, c] : by_lang) report.text += Row(lang, c);
+  for (const auto& [lang, records_count] : records_by_lang) {
+    const Counts& c = by_lang[lang];
+    double lang_sum = 0;
+    int present = 0;
+    for (const auto& [topic_id, tc] : by_lang_topic[lang]) {
+      if (tc.tp + tc.fp + tc.fn == 0) continue;
+      lang_sum += tc.F1();
+      ++present;
+    }
+    std::string row = Row(lang, c);
+    row.pop_back();
+    char tail[64];
+    std::snprintf(tail, sizeof tail, " %8s %7d %6d\n", present == 0 ? "-" : Fixed(lang_sum / present).c_str(), present,
+                  records_count);
+    report.text += row + tail;
+  }
   if (!mistakes.empty()) report.text += "\n" + mistakes;
   if (report.macro_f1 < options.min_macro_f1 || report.lowest_f1 < options.min_f1) {
     report.below_floor = true;
