@@ -62,7 +62,7 @@ std::vector<TopicRule> Topics(const Concepts& concepts) {
       "(@youth OR student*) (tag:party OR source:eval*)",
       "category:(@palestine) OR title:\"gaza\" OR text:gaz*",
       "persecution persecutions \"persecution\"",
-      "lang:el @elections OR (lang:ru @elections) OR lang:pt* (@union NEAR/6 @employer)",
+      "lang:el @election OR (lang:ru @election) OR lang:pt* (@union NEAR/6 @employer)",
       "NOT @war NOT @palestine @international-meeting",
       "\"solidarity with\" NEAR/3 (cuba* OR venezuel* OR palestin*)",
   };
