@@ -25,13 +25,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "daemon/app/app.h"
 #include "daemon/classify/classify.h"
+#include "daemon/classify/labelled.h"
 #include "daemon/parse/parse.h"
 
 namespace fs = std::filesystem;
@@ -47,20 +47,10 @@ std::string ReadAll(const fs::path& path) {
 fs::path Source(const char* relative) { return fs::path(REDWIRE_SOURCE_DIR) / relative; }
 
 std::vector<Item> LabelledItems() {
+  auto records = classify::ReadLabelled(Source("tests/fixtures/topics/labelled.jsonl").string(), "all");
+  if (!records.ok()) throw std::runtime_error(records.error().message);
   std::vector<Item> items;
-  std::ifstream in(Source("tests/fixtures/topics/labelled.jsonl"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto record = nlohmann::json::parse(line);
-    Item item;
-    item.source_id = "bench";
-    item.id = record.value("id", "");
-    item.title = record.value("title", "");
-    item.summary_text = record.value("summary", "");
-    item.language = record.value("lang", "");
-    items.push_back(std::move(item));
-  }
+  for (const auto& record : records.value()) items.push_back(classify::ItemOf(record, "bench"));
   return items;
 }
 

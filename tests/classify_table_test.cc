@@ -4,7 +4,6 @@
 // rules that use every construct, over the labelled corpus of real
 // headlines and over long texts made of them.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include <fstream>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "daemon/classify/classify.h"
+#include "daemon/classify/labelled.h"
 
 using redwire::Item;
 using redwire::classify::Classify;
@@ -71,20 +71,10 @@ std::vector<TopicRule> Topics(const Concepts& concepts) {
 }
 
 std::vector<Item> Labelled() {
+  auto records = redwire::classify::ReadLabelled(std::string(REDWIRE_FIXTURES) + "/topics/labelled.jsonl", "all");
+  if (!records.ok()) FAIL(records.error().message);
   std::vector<Item> items;
-  std::ifstream in(std::string(REDWIRE_FIXTURES) + "/topics/labelled.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto record = nlohmann::json::parse(line);
-    Item item;
-    item.source_id = "eval";
-    item.id = record.value("id", "");
-    item.title = record.value("title", "");
-    item.summary_text = record.value("summary", "");
-    item.language = record.value("lang", "");
-    items.push_back(std::move(item));
-  }
+  for (const auto& record : records.value()) items.push_back(redwire::classify::ItemOf(record, "eval"));
   return items;
 }
 
