@@ -42,8 +42,9 @@ struct TestServer {
   std::mutex mutex;
   std::vector<Request> seen;  // every request the handler was given
 
-  explicit TestServer(Limits limits = {}) {
-    server = std::make_unique<Server>(io, [this](const Request& r) { return Handle(r); }, limits);
+  explicit TestServer(Limits limits = {},
+                      const redwire::util::Clock& clock = redwire::util::SystemClock::Instance()) {
+    server = std::make_unique<Server>(io, [this](const Request& r) { return Handle(r); }, limits, clock);
     const auto started = server->Start("127.0.0.1:0");
     REQUIRE(started.ok());
     REQUIRE(server->port() != 0);
@@ -188,6 +189,20 @@ std::size_t Count(const std::string& haystack, const std::string& needle) {
 }
 
 }  // namespace
+
+TEST_CASE("The Date header reads the server clock at each response", "[http]") {
+  // RFC 9110's own example instant: Sun, 06 Nov 1994 08:49:37 GMT.
+  redwire::util::ManualClock clock(784111777);
+  TestServer ts({}, clock);
+  Client c;
+  const Reply first = c.Fetch(ts.url("/"));
+  REQUIRE(first.code == CURLE_OK);
+  CHECK(first.header("Date") == "Sun, 06 Nov 1994 08:49:37 GMT");
+  clock.Advance(std::chrono::hours(24) + std::chrono::seconds(83));
+  const Reply second = c.Fetch(ts.url("/"));
+  REQUIRE(second.code == CURLE_OK);
+  CHECK(second.header("Date") == "Mon, 07 Nov 1994 08:51:00 GMT");
+}
 
 TEST_CASE("GET serves routes and 404", "[http]") {
   TestServer ts;

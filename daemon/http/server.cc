@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdio>
-#include <ctime>
 #include <exception>
 #include <set>
 #include <sstream>
@@ -261,8 +260,13 @@ bool Request::from_loopback() const {
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   class Connection;
 
-  Impl(asio::io_context& io_context, Handler h, Limits l)
-      : io(io_context), handler(std::move(h)), limits(l), acceptor(io_context), accept_retry(io_context) {}
+  Impl(asio::io_context& io_context, Handler h, Limits l, const util::Clock& c)
+      : io(io_context),
+        handler(std::move(h)),
+        limits(l),
+        clock(c),
+        acceptor(io_context),
+        accept_retry(io_context) {}
 
   void Accept();
   void Close();
@@ -275,6 +279,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::io_context& io;
   Handler handler;
   Limits limits;
+  const util::Clock& clock;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   // The registry of live connections, so Stop can close them all.
@@ -294,6 +299,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
         deadline_(socket_.get_executor()),
         server_(server),
         limits_(server->limits),
+        clock_(server->clock),
         peer_(PeerName(socket_)),
         peer_address_(PeerAddress(socket_)) {}
 
@@ -441,7 +447,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     const int status = response.status;
     const bool bodyless = status < 200 || status == 204 || status == 304;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
-    head += "Date: " + util::FormatHttpDate(std::time(nullptr)) + "\r\n";
+    head += "Date: " + util::FormatHttpDate(clock_.Now()) + "\r\n";
     if (!bodyless) {
       head += "Content-Type: " + response.content_type + "\r\n";
       head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
@@ -497,6 +503,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   asio::steady_timer deadline_;
   std::weak_ptr<Impl> server_;
   const Limits limits_;
+  const util::Clock& clock_;
   const std::string peer_;
   const std::string peer_address_;
   std::string in_;            // bytes received and not yet consumed
@@ -580,8 +587,8 @@ Response Server::Impl::Dispatch(const Request& request) {
   return Plain(500);
 }
 
-Server::Server(asio::io_context& io, Handler handler, Limits limits)
-    : impl_(std::make_shared<Impl>(io, std::move(handler), limits)) {}
+Server::Server(asio::io_context& io, Handler handler, Limits limits, const util::Clock& clock)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits, clock)) {}
 
 Server::~Server() { impl_->Close(); }
 

@@ -15,6 +15,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "model/result.h"
+#include "util/time.h"
 
 namespace redwire::http {
 
@@ -78,7 +79,9 @@ RequestHead ParseRequestHead(std::string_view head);
 // before the handler runs; HEAD gets the GET response without its body.
 class Server {
  public:
-  Server(asio::io_context& io, Handler handler, Limits limits = {});
+  // Every response's Date header reads `clock`, which must outlive the server.
+  Server(asio::io_context& io, Handler handler, Limits limits = {},
+         const util::Clock& clock = util::SystemClock::Instance());
   // Closes everything; call it on the loop's thread or after the loop stops.
   ~Server();
   Server(const Server&) = delete;
