@@ -8,7 +8,7 @@
 // NOT a concept, a concept beside a prefix or a quoted phrase).
 //
 // Items of title and summary: the records of
-// tests/fixtures/topics/labelled.jsonl (real headlines and standfirsts in
+// feeds/topics/labelled.jsonl (real headlines and standfirsts in
 // eleven languages), each with its language, so every word is stemmed.
 //
 // 4 KB articles: per language, the real text of that language (the
@@ -47,7 +47,7 @@ std::string ReadAll(const fs::path& path) {
 fs::path Source(const char* relative) { return fs::path(REDWIRE_SOURCE_DIR) / relative; }
 
 std::vector<Item> LabelledItems() {
-  auto records = classify::ReadLabelled(Source("tests/fixtures/topics/labelled.jsonl").string(), "all");
+  auto records = classify::ReadLabelled(Source("feeds/topics/labelled.jsonl").string(), "all");
   if (!records.ok()) throw std::runtime_error(records.error().message);
   std::vector<Item> items;
   for (const auto& record : records.value()) items.push_back(classify::ItemOf(record, "bench"));

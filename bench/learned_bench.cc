@@ -1,6 +1,6 @@
 // The learned second signal (issue 16, point 6): training time at start-up
 // and the model's cost per item, beside classify_bench's rule figures.
-// Training: the dev part of tests/fixtures/topics/labelled.jsonl (real
+// Training: the dev part of feeds/topics/labelled.jsonl (real
 // headlines), and a 5 000-record set made of its dev records' titles and
 // summaries paired two by two (the same words, in new combinations).
 // Items: the real party feeds under tests/fixtures/{parse,feeds,e2e}, as
@@ -81,7 +81,7 @@ void TimeTraining(const std::vector<classify::LabelledRecord>& records, const ch
 
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 200;
-  const std::string corpus = std::string(REDWIRE_SOURCE_DIR) + "/tests/fixtures/topics/labelled.jsonl";
+  const std::string corpus = std::string(REDWIRE_SOURCE_DIR) + "/feeds/topics/labelled.jsonl";
   auto dev = classify::ReadLabelled(corpus, "dev");
   if (!dev.ok()) {
     std::fprintf(stderr, "%s\n", dev.error().message.c_str());

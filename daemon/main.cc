@@ -259,7 +259,8 @@ int TopicsCommand(const Args& args) {
     redwire::app::TopicsEvalOptions options;
     options.file = args.operands[1];
     options.config_dir = args.get("--config");
-    options.split = args.get("--split", options.split);
+    // Cross-validation is for tuning, on dev; the default split stays test.
+    options.split = args.get("--split", args.has("--cv") ? "dev" : options.split);
     options.rule = args.get("--rule");
     options.topic = args.get("--topic");
     if (options.split != "test" && options.split != "dev" && options.split != "all") {
@@ -268,6 +269,16 @@ int TopicsCommand(const Args& args) {
     }
     options.min_macro_f1 = std::atof(args.get("--min-macro-f1", "0").c_str());
     options.min_f1 = std::atof(args.get("--min-f1", "0").c_str());
+    if (args.has("--cv")) {
+      const std::string k = args.get("--cv");
+      char* end = nullptr;
+      const long folds = std::strtol(k.c_str(), &end, 10);
+      if (k.empty() || *end != '\0' || folds < 2 || folds > 100) {
+        std::fprintf(stderr, "redwire topics eval: --cv is a number of folds, 2 to 100\n");
+        return 2;
+      }
+      options.cv_folds = static_cast<int>(folds);
+    }
     auto eval = redwire::app::TopicsEval(options);
     if (!eval.ok()) {
       std::fprintf(stderr, "redwire topics eval: %s\n", eval.error().message.c_str());
@@ -515,7 +526,7 @@ Exits 0 when a feed (or a web page, format "html") was read, 1 otherwise.
      R"(usage: redwire topics test 'RULE' --state DIR [--since 30d] [--config DIR]
        redwire topics explain ITEM_ID --state DIR --config DIR
        redwire topics eval FILE.jsonl --config DIR [--split test|dev|all]
-                   [--rule 'RULE' --topic ID] [--topic ID]
+                   [--rule 'RULE' --topic ID] [--topic ID] [--cv K]
                    [--min-macro-f1 X] [--min-f1 X]
 
 test     lists the stored items published within --since (default 30d) that
@@ -532,7 +543,15 @@ eval     scores the configured topics on a labelled corpus (JSON lines with
          language, then every false positive with the terms that fired
          and every false negative with the nearest miss (the terms that
          did occur). --rule scores one rule against --topic's labels;
-         --topic alone scores one configured topic.
+         --topic alone scores one configured topic. A topic with a model
+         (model = "confirm" or "propose") is scored as the daemon decides,
+         with its rule alone beside it.
+         --cv K cross-validates the models on the dev part (the default
+         split with --cv; other splits are refused): dev record i, in file
+         order, goes to fold i mod K, and each fold is scored by models
+         trained on the other K-1 folds of FILE, so no record is scored by
+         a model that saw it. Choose a topic's model, mode and threshold
+         by these figures, never by the test part's.
 
 test and explain read STATE/redwire.db without blocking a running daemon.
 They exit 0 when something matched, 3 when nothing did, 1 on an error (a
@@ -540,7 +559,7 @@ rule error shows the column), 2 on bad usage. eval exits 0, or 4 when
 macro-F1 is below --min-macro-f1 or a topic's F1 below --min-f1.
 )",
      {{"--state", true}, {"--since", true}, {"--config", true}, {"--split", true}, {"--rule", true},
-      {"--topic", true}, {"--min-macro-f1", true}, {"--min-f1", true}},
+      {"--topic", true}, {"--min-macro-f1", true}, {"--min-f1", true}, {"--cv", true}},
      {},
      TopicsCommand},
     {"items", "list or search stored items",

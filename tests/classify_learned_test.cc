@@ -1,5 +1,5 @@
 // The learned second signal (classify/learned.h), trained on the dev part
-// of the shipped labelled corpus (tests/fixtures/topics/labelled.jsonl,
+// of the shipped labelled corpus (feeds/topics/labelled.jsonl,
 // real headlines; its README says where each was read) and scored on
 // records it did not see.
 #include <catch2/catch.hpp>
@@ -19,7 +19,7 @@ namespace {
 using namespace redwire;
 using namespace redwire::classify;
 
-const std::string kCorpus = REDWIRE_FIXTURES "/topics/labelled.jsonl";
+const std::string kCorpus = REDWIRE_SOURCE_DIR "/feeds/topics/labelled.jsonl";
 
 const TrainingSet& Shipped() {
   static const TrainingSet set = [] {

@@ -71,7 +71,7 @@ std::vector<TopicRule> Topics(const Concepts& concepts) {
 }
 
 std::vector<Item> Labelled() {
-  auto records = redwire::classify::ReadLabelled(std::string(REDWIRE_FIXTURES) + "/topics/labelled.jsonl", "all");
+  auto records = redwire::classify::ReadLabelled(std::string(REDWIRE_SOURCE_DIR) + "/feeds/topics/labelled.jsonl", "all");
   if (!records.ok()) FAIL(records.error().message);
   std::vector<Item> items;
   for (const auto& record : records.value()) items.push_back(redwire::classify::ItemOf(record, "eval"));

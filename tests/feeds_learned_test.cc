@@ -16,7 +16,7 @@ namespace {
 using feeds_test::TempDir;
 using feeds_test::WriteText;
 
-const std::string kCorpus = REDWIRE_FIXTURES "/topics/labelled.jsonl";
+const std::string kCorpus = REDWIRE_SOURCE_DIR "/feeds/topics/labelled.jsonl";
 
 struct ModelConfig {
   TempDir dir;

@@ -56,6 +56,14 @@ def main():
             if not os.path.isfile(os.path.join(doc, name)):
                 problems.append(f"/usr/share/doc/redwire/{name} is not installed")
 
+        # The shipped config trains the learned signal from the corpus beside it.
+        corpus = "etc/redwire/topics/labelled.jsonl"
+        if not os.path.isfile(os.path.join(root, corpus)):
+            problems.append(f"/{corpus} (the shipped topic_training) is not installed")
+        conffiles = subprocess.run(["dpkg-deb", "-I", deb, "conffiles"], capture_output=True, text=True).stdout
+        if f"/{corpus}" not in conffiles.split():
+            problems.append(f"/{corpus} is not a conffile")
+
         man = os.path.join(root, "usr/share/man/man1/redwire.1.gz")
         generated = subprocess.run([os.path.join(build, "redwire"), "--man"], capture_output=True, check=True).stdout
         with open(man, "rb") as f:

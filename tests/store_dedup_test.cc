@@ -110,9 +110,9 @@ std::vector<StoredItem> Merged(Store& store, std::optional<std::string> topic = 
 constexpr UnixTime kJan1 = 1704110400;  // 2024-01-01T12:00:00Z
 constexpr UnixTime kDay = 24 * 3600;
 
-// The records of a JSON Lines file of tests/fixtures/topics.
-std::vector<nlohmann::json> ReadJsonl(const std::string& name) {
-  std::ifstream in(std::string(REDWIRE_FIXTURES) + "/topics/" + name);
+// The records of a JSON Lines file.
+std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
+  std::ifstream in(path);
   REQUIRE(in.good());
   std::vector<nlohmann::json> out;
   std::string line;
@@ -425,7 +425,7 @@ TEST_CASE("a short statement and its copy share their lead, distinct short items
   // near_duplicates.jsonl:1, the SolidNet copy of a KKE statement: the
   // party's name before the title, a language list after it. 83 and 90
   // words: the fingerprints differ by 12 bits, far over the threshold.
-  const auto pairs = ReadJsonl("near_duplicates.jsonl");
+  const auto pairs = ReadJsonl(REDWIRE_FIXTURES "/topics/near_duplicates.jsonl");
   const Text kke = Side(pairs.at(0).at("a"));
   const Text solidnet = Side(pairs.at(0).at("b"));
   REQUIRE(solidnet.title.rfind("CP of Greece, ", 0) == 0);
@@ -444,7 +444,7 @@ TEST_CASE("near_duplicates.jsonl: copies are merged, look-alikes are not", "[sto
   // meet.
   TempDir dir;
   const std::string path = dir.File("rw.db");
-  const auto pairs = ReadJsonl("near_duplicates.jsonl");
+  const auto pairs = ReadJsonl(REDWIRE_FIXTURES "/topics/near_duplicates.jsonl");
   auto item = [&](std::size_t i, const char* side) {
     const UnixTime published = kJan1 + static_cast<UnixTime>(i) * 30 * kDay;
     const std::string id = std::to_string(i) + side;
@@ -484,7 +484,7 @@ TEST_CASE("labelled.jsonl: no two distinct headlines are merged", "[store][dedup
   // 482 real headlines with their first sentences, every one a different
   // item: every pair is checked, and all of them go through one store in one
   // day, each from its own source.
-  const auto records = ReadJsonl("labelled.jsonl");
+  const auto records = ReadJsonl(REDWIRE_SOURCE_DIR "/feeds/topics/labelled.jsonl");
   REQUIRE(records.size() >= 482);
   std::vector<Text> texts;
   for (const auto& r : records) {

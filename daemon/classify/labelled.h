@@ -1,5 +1,5 @@
 // classify/labelled: a labelled topic corpus (JSON lines, the format of
-// tests/fixtures/topics/labelled.jsonl), read for `topics eval` and for
+// feeds/topics/labelled.jsonl), read for `topics eval` and for
 // training the learned signal (learned.h).
 #pragma once
 

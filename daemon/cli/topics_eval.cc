@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,39 @@ std::string Row(const std::string& name, const Counts& c) {
   return buf;
 }
 
+// The topics as scored for each of `k` folds: every model retrained on the
+// records outside the fold (record i is in fold i mod k), the rest shared.
+Result<std::vector<std::vector<classify::TopicRule>>> CrossValidationFolds(
+    const std::vector<classify::TopicRule>& topics, const std::vector<classify::LabelledRecord>& records,
+    const std::string& file, int k) {
+  std::vector<classify::ModelFeatures> features;
+  features.reserve(records.size());
+  for (const classify::LabelledRecord& r : records) {
+    features.push_back(classify::FeaturesOf(classify::Prepare(classify::ItemOf(r, "training"))));
+  }
+  std::vector<std::vector<classify::TopicRule>> folds;
+  for (int fold = 0; fold < k; ++fold) {
+    classify::TrainingSet set;
+    set.file = file + " without fold " + std::to_string(fold + 1) + " of " + std::to_string(k);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (static_cast<int>(i % k) == fold) continue;
+      set.features.push_back(features[i]);
+      set.topics.push_back(records[i].topics);
+    }
+    std::vector<classify::TopicRule> scored = topics;
+    for (classify::TopicRule& topic : scored) {
+      if (!topic.learned) continue;
+      auto model = classify::TrainTopic(set, topic.id);
+      if (!model.ok()) return Error{"--cv: " + model.error().message};
+      auto signal = std::make_shared<classify::LearnedSignal>(*topic.learned);
+      signal->model = std::make_shared<const classify::LinearModel>(std::move(model).value());
+      topic.learned = std::move(signal);
+    }
+    folds.push_back(std::move(scored));
+  }
+  return folds;
+}
+
 }  // namespace
 
 Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
@@ -62,8 +96,23 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
     }
     if (topics.empty()) return Error{"no topic '" + options.topic + "' in " + options.config_dir};
   }
+  if (options.cv_folds != 0 && options.split != "dev") {
+    return Error{"--cv scores the dev part only (--split dev): the test part stays unseen"};
+  }
+  if (options.cv_folds == 1 || options.cv_folds < 0) return Error{"--cv needs at least 2 folds"};
   auto records = classify::ReadLabelled(options.file, options.split);
   if (!records.ok()) return records.error();
+  // Without --cv, one fold: the topics as configured.
+  std::vector<std::vector<classify::TopicRule>> folds{topics};
+  if (options.cv_folds > 0) {
+    if (records.value().size() < static_cast<std::size_t>(options.cv_folds)) {
+      return Error{"--cv " + std::to_string(options.cv_folds) + ": only " + std::to_string(records.value().size()) +
+                   " dev records in " + options.file};
+    }
+    auto cv = CrossValidationFolds(topics, records.value(), options.file, options.cv_folds);
+    if (!cv.ok()) return cv.error();
+    folds = std::move(cv).value();
+  }
 
   std::set<std::string> labelled;
   for (const classify::LabelledRecord& r : records.value()) labelled.insert(r.topics.begin(), r.topics.end());
@@ -80,11 +129,12 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
   std::map<std::string, std::map<std::string, Counts>> by_lang_topic;
   std::map<std::string, int> records_by_lang;
   std::string mistakes;
-  for (const classify::LabelledRecord& r : records.value()) {
+  for (std::size_t i = 0; i < records.value().size(); ++i) {
+    const classify::LabelledRecord& r = records.value()[i];
     const std::string lang = r.lang.empty() ? "-" : r.lang;
     ++records_by_lang[lang];
     const classify::MatchInput input = classify::Prepare(classify::ItemOf(r, "eval"));
-    for (const auto& topic : topics) {
+    for (const auto& topic : folds[i % folds.size()]) {
       if (!labelled.count(topic.id)) continue;
       const classify::Verdict verdict = classify::Explain(topic, input);
       const bool expected = r.topics.count(topic.id) > 0;
@@ -119,7 +169,12 @@ Result<TopicsEvalReport> TopicsEval(const TopicsEvalOptions& options) {
   TopicsEvalReport report;
   char header[256];
   std::snprintf(header, sizeof header, "%-28s %5s %5s %5s %4s %4s %4s\n", "topic", "P", "R", "F1", "tp", "fp", "fn");
-  report.text += std::to_string(records.value().size()) + " records, split " + options.split + "\n";
+  report.text += std::to_string(records.value().size()) + " records, split " + options.split;
+  if (options.cv_folds > 0) {
+    report.text += ", " + std::to_string(options.cv_folds) + "-fold cross-validation (each fold scored by models " +
+                   "trained on the others)";
+  }
+  report.text += "\n";
   report.text += header;
   double sum = 0;
   report.lowest_f1 = 1;
