@@ -230,9 +230,13 @@ std::vector<Contribution> LinearModel::Top(const ModelFeatures& x, std::size_t n
 Result<TrainingSet> ReadTrainingSet(const std::string& file) {
   auto records = ReadLabelled(file, "dev");
   if (!records.ok()) return records.error();
+  return TrainingSetOf(file, records.value());
+}
+
+TrainingSet TrainingSetOf(const std::string& file, const std::vector<LabelledRecord>& records) {
   TrainingSet set;
   set.file = file;
-  for (const LabelledRecord& r : records.value()) {
+  for (const LabelledRecord& r : records) {
     set.features.push_back(FeaturesOf(Prepare(ItemOf(r, "training"))));
     set.topics.push_back(r.topics);
   }

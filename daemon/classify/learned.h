@@ -86,6 +86,8 @@ struct TrainingSet {
 
 // Fails as ReadLabelled(file, "dev") does.
 Result<TrainingSet> ReadTrainingSet(const std::string& file);
+// `records` (read from `file`, which names the set in errors) as a set.
+TrainingSet TrainingSetOf(const std::string& file, const std::vector<LabelledRecord>& records);
 
 // Trains `topic`'s model on every record of `set`, labelled in or out of
 // it. Fails, naming the topic and file, when no record or every record is

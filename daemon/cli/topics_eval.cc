@@ -50,19 +50,15 @@ std::string Row(const std::string& name, const Counts& c) {
 Result<std::vector<std::vector<classify::TopicRule>>> CrossValidationFolds(
     const std::vector<classify::TopicRule>& topics, const std::vector<classify::LabelledRecord>& records,
     const std::string& file, int k) {
-  std::vector<classify::ModelFeatures> features;
-  features.reserve(records.size());
-  for (const classify::LabelledRecord& r : records) {
-    features.push_back(classify::FeaturesOf(classify::Prepare(classify::ItemOf(r, "training"))));
-  }
+  const classify::TrainingSet all = classify::TrainingSetOf(file, records);
   std::vector<std::vector<classify::TopicRule>> folds;
   for (int fold = 0; fold < k; ++fold) {
     classify::TrainingSet set;
     set.file = file + " without fold " + std::to_string(fold + 1) + " of " + std::to_string(k);
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (static_cast<int>(i % k) == fold) continue;
-      set.features.push_back(features[i]);
-      set.topics.push_back(records[i].topics);
+      set.features.push_back(all.features[i]);
+      set.topics.push_back(all.topics[i]);
     }
     std::vector<classify::TopicRule> scored = topics;
     for (classify::TopicRule& topic : scored) {
